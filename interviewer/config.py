@@ -1,0 +1,92 @@
+"""Settings: argument, then environment, then `.streamlit/secrets.toml`, then default.
+
+A missing secrets file is normal. Keys are kept as `SecretStr` so they never
+appear in reprs, logs or error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from pydantic import SecretStr
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MAX_ANSWER_CHARS = 6000
+
+# setting name -> (environment variable, secrets.toml key)
+_SOURCES = {
+    "knowledge_dir": ("INTERVIEWER_KNOWLEDGE_DIR", "knowledge_dir"),
+    "data_dir": ("INTERVIEWER_DATA_DIR", "data_dir"),
+    "index_dir": ("INTERVIEWER_INDEX_DIR", "index_dir"),
+    "db_path": ("INTERVIEWER_DB", "db_path"),
+    "max_answer_chars": ("INTERVIEWER_MAX_ANSWER_CHARS", "max_answer_chars"),
+    "provider": ("INTERVIEWER_PROVIDER", "provider"),
+    "model": ("INTERVIEWER_MODEL", "model"),
+    "base_url": ("INTERVIEWER_BASE_URL", "base_url"),
+}
+
+
+@dataclass
+class Settings:
+    """Where things live and which grader runs."""
+
+    knowledge_dir: Path = REPO_ROOT / "knowledge"
+    data_dir: Path = REPO_ROOT / ".interviewer"
+    index_dir: Path | None = None
+    db_path: Path | None = None
+    max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
+    provider: str = "offline"
+    model: str | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.knowledge_dir = Path(self.knowledge_dir)
+        self.data_dir = Path(self.data_dir)
+        self.index_dir = Path(self.index_dir) if self.index_dir else self.data_dir / "index"
+        self.db_path = Path(self.db_path) if self.db_path else self.data_dir / "interviewer.db"
+        self.max_answer_chars = int(self.max_answer_chars)
+
+    @property
+    def guide_path(self) -> Path:
+        """The question bank."""
+        return self.knowledge_dir / "guide.md"
+
+    @property
+    def notes_dir(self) -> Path:
+        """The answer keys and notes."""
+        return self.knowledge_dir / "notes"
+
+
+def read_secrets(path: Path | None = None) -> dict:
+    """The `[interviewer]` table (or top level) of `.streamlit/secrets.toml`, if any."""
+    path = path or Path.cwd() / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return dict(data.get("interviewer", data))
+
+
+def load_settings(secrets_path: Path | None = None, **overrides) -> Settings:
+    """Resolve settings: explicit overrides, environment, secrets file, defaults."""
+    secrets = read_secrets(secrets_path)
+    values: dict = {}
+    for f in fields(Settings):
+        if f.name == "api_key":
+            continue
+        if overrides.get(f.name) is not None:
+            values[f.name] = overrides[f.name]
+            continue
+        env, key = _SOURCES.get(f.name, (None, None))
+        if env and os.environ.get(env):
+            values[f.name] = os.environ[env]
+        elif key and secrets.get(key) is not None:
+            values[f.name] = secrets[key]
+    key = overrides.get("api_key") or os.environ.get("INTERVIEWER_API_KEY") or secrets.get("api_key")
+    if key:
+        values["api_key"] = key if isinstance(key, SecretStr) else SecretStr(str(key))
+    return Settings(**values)

@@ -1,0 +1,89 @@
+"""The data a grade is made of: evidence, rubric criteria and the grade itself."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Evidence(BaseModel):
+    """One citable chunk of the notes given to a grader, numbered [n]."""
+
+    n: int = Field(ge=1)
+    chunk_id: str
+    source: str
+    heading: str
+    part: str
+    text: str
+    similarity: float = 0.0
+    is_answer_key: bool = False
+
+    @property
+    def label(self) -> str:
+        """Human-readable citation: file and heading."""
+        return f"{self.source} › {self.heading} ({self.part})"
+
+
+class ReferenceAnswer(BaseModel):
+    """What an answer is graded against: key points, explanation, depth, evidence."""
+
+    question: str
+    kind: str = "concept"
+    key_points: list[str]
+    explanation: str = ""
+    depth_signals: list[str] = Field(default_factory=list)
+    mistakes: list[str] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    question_id: str | None = None
+    key_title: str | None = None
+    match: Literal["answer key", "retrieved key", "given reference"] = "answer key"
+
+
+class CriterionScore(BaseModel):
+    """One rubric criterion's score with the level it reached."""
+
+    name: str
+    score: float = Field(ge=0, le=10)
+    weight: float = Field(ge=0, le=1)
+    level: str
+    reason: str = ""
+
+
+class KeyPointResult(BaseModel):
+    """Whether a key point was found in the answer, and where."""
+
+    point: str
+    covered: bool
+    strength: float = Field(ge=0, le=1)
+    matched: str | None = None
+    citation: int | None = None
+
+
+class Grade(BaseModel):
+    """A graded answer: the same shape whichever grader produced it."""
+
+    status: Literal["graded", "empty", "no_reference"] = "graded"
+    score: float | None = Field(default=None, ge=0, le=10)
+    criteria: list[CriterionScore] = Field(default_factory=list)
+    key_points: list[KeyPointResult] = Field(default_factory=list)
+    covered: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    model_answer: list[str] = Field(default_factory=list)
+    follow_up: str | None = None
+    follow_up_target: str | None = None
+    citations: list[Evidence] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    grader: str = "offline"
+    model: str | None = None
+    prompt_version: str | None = None
+    question_id: str | None = None
+    kind: str = "concept"
+    reference: str | None = None
+    answer_truncated: bool = False
+
+    @property
+    def grader_label(self) -> str:
+        """What to show next to the score: which grader, which model."""
+        return f"{self.grader} grader" + (f" · {self.model}" if self.model else "")

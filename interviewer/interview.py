@@ -1,0 +1,208 @@
+"""The interview as a pure, serializable state machine, independent of any UI.
+
+setup -> ask -> (answer -> graded) -> follow-up ... -> next question -> summary.
+Grading happens outside: the machine only records a grade and decides what is
+asked next, so it can be tested and replayed without a model.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import asdict, dataclass, field
+from statistics import mean
+from typing import Literal
+
+Phase = Literal["asking", "done"]
+
+
+class InterviewError(RuntimeError):
+    """An action that does not fit the interview's current state."""
+
+
+@dataclass
+class InterviewConfig:
+    """What the candidate chose in the sidebar."""
+
+    sections: list[int]
+    num_questions: int = 3
+    follow_ups: int = 1
+    seed: int | None = None
+
+    def __post_init__(self):
+        if self.num_questions < 1:
+            raise InterviewError("an interview needs at least one question")
+        if self.follow_ups < 0:
+            raise InterviewError("follow-ups cannot be negative")
+
+
+@dataclass
+class Turn:
+    """One prompt to the candidate and, once answered, the answer and its grade."""
+
+    question_id: str
+    question_index: int
+    prompt: str
+    kind: Literal["main", "follow_up"] = "main"
+    follow_up_index: int = 0
+    target: str | None = None
+    answer: str | None = None
+    grade: dict | None = None
+    skipped: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """Whether the turn is closed (answered or skipped)."""
+        return self.answer is not None or self.skipped
+
+
+@dataclass
+class Interview:
+    """The whole interview; `to_dict`/`from_dict` round-trip it losslessly."""
+
+    config: InterviewConfig
+    question_ids: list[str]
+    questions: dict[str, str]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    turns: list[Turn] = field(default_factory=list)
+    phase: Phase = "asking"
+
+    # -- construction --------------------------------------------------------
+
+    @classmethod
+    def start(cls, config: InterviewConfig, bank: list, exclude: set[str] | None = None
+              ) -> "Interview":
+        """Pick questions from the chosen sections and ask the first one.
+
+        `bank` holds objects with `id`, `section` and `text` (guide questions).
+        """
+        pool = [q for q in bank if q.section in set(config.sections)]
+        if not pool:
+            raise InterviewError("no questions in the chosen sections")
+        rng = random.Random(config.seed)
+        fresh = [q for q in pool if not exclude or q.id not in exclude]
+        chosen = rng.sample(fresh, min(config.num_questions, len(fresh)))
+        if len(chosen) < config.num_questions:
+            rest = [q for q in pool if q not in chosen]
+            chosen += rng.sample(rest, min(config.num_questions - len(chosen), len(rest)))
+        interview = cls(config=config, question_ids=[q.id for q in chosen],
+                        questions={q.id: q.text for q in chosen})
+        interview._ask(0)
+        return interview
+
+    def _ask(self, index: int) -> None:
+        qid = self.question_ids[index]
+        self.turns.append(Turn(question_id=qid, question_index=index, prompt=self.questions[qid]))
+
+    # -- queries -------------------------------------------------------------
+
+    @property
+    def pending(self) -> Turn | None:
+        """The turn waiting for an answer, if any."""
+        if self.phase == "done" or not self.turns or self.turns[-1].answered:
+            return None
+        return self.turns[-1]
+
+    @property
+    def question_number(self) -> int:
+        """1-based number of the current question."""
+        return (self.turns[-1].question_index + 1) if self.turns else 0
+
+    def main_turn(self, question_index: int) -> Turn:
+        """The first (non follow-up) turn of a question."""
+        return next(t for t in self.turns if t.question_index == question_index
+                    and t.kind == "main")
+
+    # -- transitions ---------------------------------------------------------
+
+    def record_answer(self, answer: str, grade: dict) -> Turn:
+        """Store the pending turn's answer and grade, then move on."""
+        turn = self._require_pending()
+        if not answer.strip():
+            raise InterviewError("an empty answer is not recorded; answer or skip")
+        turn.answer = answer
+        turn.grade = grade
+        follow_up = grade.get("follow_up")
+        if follow_up and turn.follow_up_index < self.config.follow_ups \
+                and grade.get("status") == "graded":
+            self.turns.append(Turn(
+                question_id=turn.question_id, question_index=turn.question_index,
+                prompt=follow_up, kind="follow_up", follow_up_index=turn.follow_up_index + 1,
+                target=grade.get("follow_up_target"),
+            ))
+        else:
+            self._advance(turn.question_index)
+        return turn
+
+    def skip(self) -> Turn:
+        """Skip the pending turn (and the rest of its follow-ups)."""
+        turn = self._require_pending()
+        turn.skipped = True
+        self._advance(turn.question_index)
+        return turn
+
+    def _advance(self, question_index: int) -> None:
+        if question_index + 1 < len(self.question_ids):
+            self._ask(question_index + 1)
+        else:
+            self.phase = "done"
+
+    def _require_pending(self) -> Turn:
+        turn = self.pending
+        if turn is None:
+            raise InterviewError("no question is waiting for an answer")
+        return turn
+
+    # -- summary -------------------------------------------------------------
+
+    def summary(self, sections: dict[str, tuple[int, str]] | None = None) -> dict:
+        """Scores per question and per topic.
+
+        `sections` maps question id to (section number, subsection) for grouping.
+        """
+        rows = []
+        for i, qid in enumerate(self.question_ids):
+            turns = [t for t in self.turns if t.question_index == i]
+            if not turns:
+                continue
+            main = turns[0]
+            follow = [t.grade.get("score") for t in turns[1:]
+                      if t.grade and t.grade.get("score") is not None]
+            score = main.grade.get("score") if main.grade else None
+            rows.append({
+                "question_id": qid, "question": self.questions[qid],
+                "score": score, "skipped": main.skipped,
+                "follow_up_scores": follow,
+                "section": (sections or {}).get(qid, (None, None))[0],
+                "subsection": (sections or {}).get(qid, (None, None))[1],
+                "grader": main.grade.get("grader") if main.grade else None,
+            })
+        # Skipped questions are counted, not averaged in as zeros.
+        by_topic: dict[str, list[float]] = {}
+        for r in rows:
+            scores = by_topic.setdefault(r["subsection"] or "All questions", [])
+            if r["score"] is not None:
+                scores.append(r["score"])
+        graded = [r["score"] for r in rows if r["score"] is not None]
+        return {
+            "questions": rows,
+            "topics": {t: (round(mean(v), 1) if v else None) for t, v in by_topic.items()},
+            "overall": round(mean(graded), 1) if graded else None,
+            "answered": len(graded),
+            "skipped": sum(r["skipped"] for r in rows),
+        }
+
+    # -- serialization ---------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict of the whole state."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Interview":
+        """Rebuild an interview from `to_dict` output."""
+        return cls(
+            config=InterviewConfig(**data["config"]), question_ids=list(data["question_ids"]),
+            questions=dict(data["questions"]), id=data["id"],
+            turns=[Turn(**t) for t in data["turns"]], phase=data["phase"],
+        )

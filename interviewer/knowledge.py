@@ -1,0 +1,148 @@
+"""The knowledge base: question bank, answer keys and the Chroma index together.
+
+It turns a guide question into the reference an answer is graded against:
+the question's own answer key (by id) plus related chunks found by
+similarity, each numbered so a grade can cite it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Callable
+
+from .config import Settings
+from .embeddings import Embedder, shared_embedder
+from .grading.models import Evidence, ReferenceAnswer
+from .guide import Question, load_guide
+from .index import ChromaIndex, IndexReport, all_chunks
+from .notes import AnswerKey, load_notes
+
+# A key retrieved for a question it is not linked to is used only when the
+# questions are near-duplicates (same topic asked in another section).
+RETRIEVED_KEY_MIN_SIMILARITY = 0.80
+RELATED_MIN_SIMILARITY = 0.35
+
+
+class KnowledgeBase:
+    """Questions, notes and index, loaded once and shared across sessions."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or shared_embedder()
+        self.questions: list[Question] = load_guide(settings.guide_path)
+        self.by_id = {q.id: q for q in self.questions}
+        self.notes = load_notes(settings.notes_dir, relative_to=settings.knowledge_dir.parent)
+        self._keys = self.notes.by_question()
+        self._index: ChromaIndex | None = None
+        self._lock = threading.Lock()
+
+    # -- questions and coverage -------------------------------------------
+
+    def key_for(self, question_id: str) -> AnswerKey | None:
+        """The answer key linked to a question id."""
+        return self._keys.get(question_id)
+
+    def sections(self) -> dict[int, dict]:
+        """Per section: title, number of questions and how many have answer keys."""
+        out: dict[int, dict] = {}
+        for q in self.questions:
+            s = out.setdefault(q.section, {"title": q.section_title, "questions": 0, "keys": 0})
+            s["questions"] += 1
+            s["keys"] += q.id in self._keys
+        return out
+
+    def covered_sections(self) -> list[int]:
+        """Sections where every question has an answer key."""
+        return [n for n, s in self.sections().items() if s["keys"] == s["questions"]]
+
+    def questions_in(self, sections: list[int] | None = None) -> list[Question]:
+        """Questions of the given sections (all when None)."""
+        return [q for q in self.questions if not sections or q.section in sections]
+
+    # -- index ---------------------------------------------------------------
+
+    @property
+    def index(self) -> ChromaIndex:
+        """The Chroma index (opened on first use; one client per process)."""
+        with self._lock:
+            if self._index is None:
+                self._index = ChromaIndex(self.settings.index_dir, self.embedder)
+            return self._index
+
+    def chunks(self):
+        """Every chunk the notes produce."""
+        return all_chunks(self.notes, self.questions)
+
+    def is_index_current(self) -> bool:
+        """Whether the stored chunks are exactly the notes' chunks (no model needed)."""
+        return self.index.existing_ids() == {c.id for c in self.chunks()}
+
+    def build_index(self, progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Bring the index in line with the notes, embedding only new chunks."""
+        report = self.index.sync(self.chunks(), progress=progress)
+        report.errors = [str(e) for e in self.notes.errors]
+        return report
+
+    # -- retrieval -------------------------------------------------------------
+
+    def search(self, text: str, k: int = 5) -> list[dict]:
+        """Nearest chunks to a text, best first."""
+        return self.index.query(text, k=k)
+
+    def reference_for(self, question: Question, related: int = 3) -> ReferenceAnswer:
+        """The answer key for a question plus related chunks, numbered for citation."""
+        key = self.key_for(question.id)
+        match = "answer key"
+        hits = self.index.query(question.text, k=12)
+        if key is None:
+            best = next((h for h in hits if h["metadata"].get("key")), None)
+            if best and best["similarity"] >= RETRIEVED_KEY_MIN_SIMILARITY:
+                key = self.key_for(best["metadata"]["key"])
+                match = "retrieved key"
+        evidence: list[Evidence] = []
+        key_id = key.question_ids[0] if key else None
+        if key:
+            for row in self.index.get_key_chunks(key_id):
+                evidence.append(_evidence(len(evidence) + 1, row, is_key=True))
+        seen = {(e.source, e.heading) for e in evidence}
+        for hit in hits:
+            meta = hit["metadata"]
+            if len([e for e in evidence if not e.is_answer_key]) >= related:
+                break
+            if (meta["source"], meta["heading"]) in seen or hit["similarity"] < RELATED_MIN_SIMILARITY:
+                continue
+            seen.add((meta["source"], meta["heading"]))
+            evidence.append(_evidence(len(evidence) + 1, hit, is_key=False))
+        if key is None:
+            return ReferenceAnswer(question=question.text, kind=question.kind, key_points=[],
+                                   evidence=evidence, question_id=question.id, match="answer key")
+        return ReferenceAnswer(
+            question=question.text, kind=key.kind or question.kind, key_points=key.key_points,
+            explanation=key.explanation, depth_signals=key.depth_signals,
+            mistakes=key.mistakes, evidence=evidence, question_id=question.id,
+            key_title=key.title, match=match,
+        )
+
+    def follow_up_reference(self, base: ReferenceAnswer, follow_up: str,
+                            target: str | None) -> ReferenceAnswer:
+        """The reference for a follow-up: the key point it probes, same evidence."""
+        points = [target] if target else base.key_points
+        return base.model_copy(update={"question": follow_up, "key_points": points,
+                                       "depth_signals": []})
+
+
+def _evidence(n: int, row: dict, is_key: bool) -> Evidence:
+    meta = row["metadata"]
+    return Evidence(n=n, chunk_id=row["id"], source=meta["source"], heading=meta["heading"],
+                    part=meta.get("part", ""), text=row["text"],
+                    similarity=round(float(row["similarity"]), 3), is_answer_key=is_key)
+
+
+def coverage_report(kb: KnowledgeBase) -> dict[int, list[str]]:
+    """Question ids without an answer key, per section."""
+    missing: dict[int, list[str]] = defaultdict(list)
+    for q in kb.questions:
+        if kb.key_for(q.id) is None:
+            missing[q.section].append(q.id)
+    return dict(missing)

@@ -1,0 +1,234 @@
+"""Reference notes: parse answer keys and free notes from markdown files.
+
+The format is documented in ``knowledge/README.md``. In short, every ``##``
+heading starts an entry; an entry with an ``- ids:`` line is an answer key with
+``### Key points``, ``### Explanation`` and optional ``### Depth signals``,
+``### Common mistakes`` and ``### Sources``; an entry without ids is a free
+note whose body is plain markdown.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANSWER_KEY_PARTS = {
+    "key points": "key_points",
+    "explanation": "explanation",
+    "depth signals": "depth_signals",
+    "common mistakes": "mistakes",
+    "sources": "sources",
+}
+_LIST_PARTS = {"key_points", "depth_signals", "mistakes", "sources"}
+_ID_RE = re.compile(r"^q\d{2}-[0-9a-f]{6}$")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+
+
+class NotesError(ValueError):
+    """A notes file that does not follow the format, with file and line."""
+
+    def __init__(self, message: str, path: str, line: int):
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass
+class AnswerKey:
+    """The reference answer for one or more guide questions."""
+
+    title: str
+    question_ids: list[str]
+    key_points: list[str]
+    explanation: str
+    path: str
+    line: int
+    kind: str | None = None
+    depth_signals: list[str] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Note:
+    """A free reference note (not tied to a question)."""
+
+    title: str
+    body: str
+    path: str
+    line: int
+
+
+@dataclass
+class NotesCollection:
+    """Everything parsed from a notes directory, plus per-file errors."""
+
+    keys: list[AnswerKey] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    errors: list[NotesError] = field(default_factory=list)
+
+    def key_for(self, question_id: str) -> AnswerKey | None:
+        """The answer key linked to a question id, if any."""
+        return self.by_question().get(question_id)
+
+    def by_question(self) -> dict[str, AnswerKey]:
+        """Map every linked question id to its answer key."""
+        out: dict[str, AnswerKey] = {}
+        for key in self.keys:
+            for qid in key.question_ids:
+                out.setdefault(qid, key)
+        return out
+
+
+def _strip_comments(text: str) -> str:
+    # Replace each comment by as many newlines as it spans so line numbers hold.
+    return _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def _list_items(lines: list[tuple[int, str]]) -> list[str]:
+    """Join list items (``-``, ``*`` or ``1.``) with their wrapped lines."""
+    items: list[str] = []
+    for _, line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        m = re.match(r"^(?:[-*+]|\d+[.)])\s+(.*)$", stripped)
+        if m:
+            items.append(m.group(1).strip())
+        elif items:
+            items[-1] += " " + stripped
+        else:
+            items.append(stripped)
+    return items
+
+
+def parse_notes(text: str, path: str) -> tuple[list[AnswerKey], list[Note]]:
+    """Parse one notes file; raise NotesError at the first malformed entry."""
+    lines = _strip_comments(text).splitlines()
+    entries: list[tuple[int, str, list[tuple[int, str]]]] = []
+    for lineno, line in enumerate(lines, start=1):
+        if line.startswith("## "):
+            entries.append((lineno, line[3:].strip(), []))
+        elif line.startswith("# ") or (not entries and not line.strip()):
+            continue
+        elif entries:
+            entries[-1][2].append((lineno, line))
+        elif line.strip():
+            raise NotesError("text before the first '## ' entry heading", path, lineno)
+    keys: list[AnswerKey] = []
+    notes: list[Note] = []
+    for lineno, title, body in entries:
+        if not title:
+            raise NotesError("entry heading has no title", path, lineno)
+        entry = _parse_entry(title, body, path, lineno)
+        (keys if isinstance(entry, AnswerKey) else notes).append(entry)
+    return keys, notes
+
+
+def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int):
+    meta: dict[str, str] = {}
+    rest = list(body)
+    # Metadata bullets come right after the heading, before any '###' part.
+    while rest:
+        n, line = rest[0]
+        m = re.match(r"^\s*[-*]\s*(ids|kind)\s*:\s*(.*)$", line, re.I)
+        if m:
+            meta[m.group(1).lower()] = m.group(2).strip()
+            rest.pop(0)
+        elif not line.strip():
+            rest.pop(0)
+        else:
+            break
+    if "ids" not in meta:
+        text = "\n".join(line for _, line in rest).strip()
+        if not text:
+            raise NotesError(f"note {title!r} is empty", path, lineno)
+        return Note(title=title, body=text, path=path, line=lineno)
+
+    ids = [i.strip() for i in re.split(r"[,\s]+", meta["ids"]) if i.strip()]
+    if not ids:
+        raise NotesError(f"answer key {title!r} has an empty 'ids:' line", path, lineno)
+    for qid in ids:
+        if not _ID_RE.match(qid):
+            raise NotesError(f"{qid!r} is not a question id like 'q04-528ca2'", path, lineno)
+    parts: dict[str, list[tuple[int, str]]] = {}
+    current: str | None = None
+    for n, line in rest:
+        if line.startswith("### "):
+            name = line[4:].strip().lower()
+            if name not in ANSWER_KEY_PARTS:
+                known = ", ".join(repr(p.title()) for p in ANSWER_KEY_PARTS)
+                raise NotesError(f"unknown part {line[4:].strip()!r} (known: {known})", path, n)
+            current = ANSWER_KEY_PARTS[name]
+            if current in parts:
+                raise NotesError(f"part {line[4:].strip()!r} appears twice", path, n)
+            parts[current] = []
+        elif current is None:
+            if line.strip():
+                raise NotesError("text before the first '### ' part", path, n)
+        else:
+            parts[current].append((n, line))
+    values: dict = {}
+    for name, part_lines in parts.items():
+        if name in _LIST_PARTS:
+            values[name] = _list_items(part_lines)
+        else:
+            values[name] = re.sub(r"\s+", " ", " ".join(line for _, line in part_lines)).strip()
+    if len(values.get("key_points", [])) < 2:
+        raise NotesError(f"answer key {title!r} needs at least 2 key points", path, lineno)
+    if not values.get("explanation"):
+        raise NotesError(f"answer key {title!r} has no explanation", path, lineno)
+    return AnswerKey(title=title, question_ids=ids, kind=meta.get("kind"), path=path,
+                     line=lineno, **values)
+
+
+def load_notes(root: str | Path, relative_to: str | Path | None = None) -> NotesCollection:
+    """Parse every ``*.md`` under root except READMEs; collect errors per file."""
+    root = Path(root)
+    base = Path(relative_to) if relative_to else root
+    out = NotesCollection()
+    for file in sorted(root.rglob("*.md")):
+        if file.name.lower() == "readme.md":
+            continue
+        try:
+            rel = file.relative_to(base).as_posix()
+        except ValueError:
+            rel = file.as_posix()
+        try:
+            keys, notes = parse_notes(file.read_text(encoding="utf-8"), rel)
+        except NotesError as err:
+            out.errors.append(err)
+            continue
+        except UnicodeDecodeError:
+            out.errors.append(NotesError("file is not UTF-8 text", rel, 1))
+            continue
+        out.keys.extend(keys)
+        out.notes.extend(notes)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check notes files: ``python -m interviewer.notes FILE_OR_DIR ...``."""
+    args = argv if argv is not None else sys.argv[1:]
+    status = 0
+    for arg in args or ["knowledge/notes"]:
+        p = Path(arg)
+        if p.is_dir():
+            col = load_notes(p)
+        else:
+            col = NotesCollection()
+            try:
+                col.keys, col.notes = parse_notes(p.read_text(encoding="utf-8"), str(p))
+            except NotesError as err:
+                col.errors.append(err)
+        for err in col.errors:
+            print(f"error: {err}")
+            status = 1
+        print(f"{arg}: {len(col.keys)} answer keys, {len(col.notes)} notes")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
