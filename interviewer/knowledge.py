@@ -87,8 +87,14 @@ class KnowledgeBase:
     # -- retrieval -------------------------------------------------------------
 
     def search(self, text: str, k: int = 5) -> list[dict]:
-        """Nearest chunks to a text, best first."""
-        return self.index.query(text, k=k)
+        """The k nearest entries to a text (best chunk of each note or key), best first."""
+        hits, seen = [], set()
+        for hit in self.index.query(text, k=k * 4):
+            entry = (hit["metadata"]["source"], hit["metadata"]["heading"])
+            if entry not in seen:
+                seen.add(entry)
+                hits.append(hit)
+        return hits[:k]
 
     def reference_for(self, question: Question, related: int = 3) -> ReferenceAnswer:
         """The answer key for a question plus related chunks, numbered for citation."""

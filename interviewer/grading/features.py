@@ -24,6 +24,9 @@ CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 # paraphrase is near-certain.
 SIM_LOW, SIM_HIGH = 0.30, 0.68
 LEXICAL_WEIGHT = 0.3
+# A sentence this close to a key point or the question counts as on-topic;
+# generic filler about "AI" lands around 0.35 with MiniLM.
+FOCUS_MIN_SIM = 0.45
 
 _DEPTH_MARKERS = re.compile(
     r"\b(trade-?offs?|however|but|whereas|unless|instead|fails?|failure|risk|cost|latency|"
@@ -124,9 +127,12 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
     fw = function_word_ratio(text)
     fluency = float(np.clip((fw - 0.12) / 0.2, 0, 1))
     length_fit = min(1.0, length_ratio / 0.6)
-    # Padding: far longer than needed without covering more.
+    # Focus: the share of the answer's sentences that are about the question.
+    # Padding adds length but not focus, so it cannot buy clarity points.
+    topical = np.concatenate([sims, (unit_vecs @ question_vec)[:, None]], axis=1).max(axis=1)
+    focus = float((topical >= FOCUS_MIN_SIM).mean()) if len(units) else 0.0
     padding = 1.0 if length_ratio < 3 else max(0.4, 1.0 - (length_ratio - 3) * 0.1)
-    clarity = fluency * length_fit * padding * min(1.0, 0.3 + coverage)
+    clarity = fluency * length_fit * focus * padding * min(1.0, 0.3 + coverage)
 
     structure = sum(bool(p.search(text)) for p in (_SITUATION, _ACTION, _RESULT, _REFLECTION)) / 4
     numbers = len(re.findall(r"\b\d+(\.\d+)?\s?(%|x|ms|s|k|m|users|hours|days|weeks)?\b", text))
@@ -140,6 +146,7 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
         clarity=clarity, structure=structure, specificity=specificity, relevance=relevance,
         question_sim=question_sim, off_topic=off_topic, question_copy=question_copy,
         length_ratio=length_ratio, lexical=float(np.mean(lexicals)) if lexicals else 0.0,
+        extras={"focus": focus},
     )
 
 

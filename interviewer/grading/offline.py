@@ -70,7 +70,7 @@ class OfflineGrader:
 
         m = self._measure(ref, text)
         keyword_list = is_keyword_list(text)
-        scores = self._criterion_scores(rubric, m, keyword_list)
+        scores = self._criterion_scores(rubric, m, keyword_list, has_depth=bool(ref.depth_signals))
         raw = sum(c.weight * c.score for c in scores)
         score = self.calibration.apply(raw, m.features())
 
@@ -119,10 +119,18 @@ class OfflineGrader:
             expected_words=F.expected_words(ref),
         )
 
-    def _criterion_scores(self, rubric, m: F.Measurements,
-                          keyword_list: bool) -> list[CriterionScore]:
+    def _criterion_scores(self, rubric, m: F.Measurements, keyword_list: bool,
+                          has_depth: bool = True) -> list[CriterionScore]:
+        criteria = list(rubric.criteria)
+        if not has_depth:
+            # A bare reference (CLI --reference, eval data) says nothing about depth:
+            # its weight goes to coverage instead of scoring every answer down.
+            moved = sum(c.weight for c in criteria if c.measure == "depth")
+            criteria = [c if c.measure != "coverage" else
+                        type(c)(c.name, c.weight + moved, c.measure, c.levels)
+                        for c in criteria if c.measure != "depth"]
         out = []
-        for c in rubric.criteria:
+        for c in criteria:
             value, reason = {
                 "coverage": (m.coverage, f"{m.covered_count} of {len(m.point_strength)} "
                              "key points found"),

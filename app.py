@@ -1,0 +1,206 @@
+"""Streamlit chat UI for the mock interviewer. Only UI: the logic is in `interviewer/`."""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from interviewer.config import load_settings
+from interviewer.embeddings import ModelUnavailableError
+from interviewer.grading.models import Evidence, Grade
+from interviewer.interview import Interview, InterviewConfig, Turn
+from interviewer.knowledge import KnowledgeBase
+from interviewer.present import (criteria_rows, grader_caption, score_text, source_body,
+                                 source_title, summary_rows)
+from interviewer.service import InterviewService
+from interviewer.store import Store
+
+PROFILE = "default"
+
+st.set_page_config(page_title="Gen-AI Mock Interviewer", page_icon="🎤", layout="centered")
+
+
+@st.cache_resource(show_spinner=False)
+def get_service() -> InterviewService:
+    """One knowledge base, model and store per process, shared by all sessions."""
+    settings = load_settings()
+    kb = KnowledgeBase(settings)
+    service = InterviewService(settings, kb, Store(settings.db_path))
+
+    def warm_up() -> None:
+        # The first question needs only the guide; load the model and check the
+        # index meanwhile so the first grade does not wait for them.
+        if not kb.is_index_current():
+            kb.build_index()
+        kb.embedder.load()
+        service.grader._vocabulary()
+
+    service.warmup = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+    service.warmup.start()
+    return service
+
+
+def sidebar(service: InterviewService) -> None:
+    """Interview settings and the active grader."""
+    kb = service.kb
+    sections = kb.sections()
+    covered = kb.covered_sections()
+    with st.sidebar:
+        st.header("Interview settings")
+        chosen = st.multiselect(
+            "Sections", options=list(sections), default=covered or list(sections)[:1],
+            format_func=lambda n: f"{n}. {sections[n]['title']} ({sections[n]['keys']}/"
+                                  f"{sections[n]['questions']} keys)",
+            key="sections",
+        )
+        uncovered = [n for n in chosen if sections[n]["keys"] < sections[n]["questions"]]
+        if uncovered:
+            st.warning("Some chosen sections have questions without answer keys yet: those "
+                       "answers get related notes but no score.")
+        num = st.slider("Questions", 1, 10, 3, key="num_questions")
+        follow = st.slider("Follow-ups per question", 0, 3, 1, key="follow_ups")
+        if st.button("Start new interview", type="primary", disabled=not chosen,
+                     width="stretch"):
+            interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
+                                                      follow_ups=follow), PROFILE)
+            st.session_state.interview_id = interview.id
+            st.session_state.pop("notice", None)
+            st.rerun()
+        st.divider()
+        st.subheader("Grader")
+        st.markdown("**Offline grader** (active): local embedding model, no API key, "
+                    "deterministic.")
+        errors = kb.notes.errors
+        if errors:
+            st.error("Some notes files are malformed and were skipped:\n\n"
+                     + "\n".join(f"- `{e}`" for e in errors))
+
+
+def current_interview(service: InterviewService) -> Interview | None:
+    """The session's interview, or the profile's open one after a reload."""
+    iid = st.session_state.get("interview_id")
+    interview = service.store.load(iid) if iid else service.resume(PROFILE)
+    if interview:
+        st.session_state.interview_id = interview.id
+    return interview
+
+
+def render_sources(grade: Grade, key: str) -> None:
+    """Expandable cited notes, answer key first."""
+    if not grade.citations:
+        return
+    st.markdown("**Sources**")
+    for ev in grade.citations:
+        ev = ev if isinstance(ev, Evidence) else Evidence(**ev)
+        with st.expander(source_title(ev)):
+            st.markdown(source_body(ev))
+
+
+def render_feedback(grade: Grade, key: str) -> None:
+    """The feedback card for one graded answer."""
+    if grade.status == "no_reference":
+        st.info(grade.feedback)
+        render_sources(grade, key)
+        return
+    cols = st.columns([1, 2])
+    cols[0].metric("Score", score_text(grade))
+    cols[1].caption(grader_caption(grade))
+    for flag in grade.flags:
+        st.warning(flag)
+    st.markdown(grade.feedback)
+    if grade.criteria:
+        st.dataframe(criteria_rows(grade), hide_index=True, width="stretch")
+    covered, missing = st.columns(2)
+    with covered:
+        st.markdown("**Covered**")
+        for point in grade.covered or ["—"]:
+            st.markdown(f"- ✅ {point}")
+    with missing:
+        st.markdown("**Missing**")
+        for point in grade.missing or ["—"]:
+            st.markdown(f"- ❌ {point}")
+    if grade.model_answer:
+        with st.expander("Model answer outline"):
+            st.markdown("\n".join(f"{i}. {p}" for i, p in enumerate(grade.model_answer, 1)))
+    render_sources(grade, key)
+
+
+def render_turn(interview: Interview, turn: Turn, i: int) -> None:
+    """One asked question, its answer and its feedback."""
+    total = len(interview.question_ids)
+    with st.chat_message("assistant", avatar="🎤"):
+        label = (f"Question {turn.question_index + 1} of {total}" if turn.kind == "main"
+                 else f"Follow-up {turn.follow_up_index}")
+        st.caption(label)
+        st.markdown(turn.prompt)
+    if turn.skipped:
+        with st.chat_message("user"):
+            st.caption("Skipped")
+        return
+    if turn.answer is None:
+        return
+    with st.chat_message("user"):
+        st.markdown(turn.answer)
+    if turn.grade:
+        with st.chat_message("assistant", avatar="📝"):
+            render_feedback(Grade(**turn.grade), key=f"t{i}")
+
+
+def render_summary(service: InterviewService, interview: Interview) -> None:
+    """Scores by question and topic at the end."""
+    summary = service.summary(interview)
+    with st.chat_message("assistant", avatar="🏁"):
+        st.subheader("Interview summary")
+        overall = summary["overall"]
+        st.metric("Overall", f"{overall:.1f} / 10" if overall is not None else "no scored answers")
+        st.caption(f"{summary['answered']} answered, {summary['skipped']} skipped; graded by the "
+                   "offline grader")
+        st.dataframe(summary_rows(summary), hide_index=True, width="stretch")
+        topics = {t: s for t, s in summary["topics"].items() if s is not None}
+        if topics:
+            st.markdown("**Scores by topic**")
+            st.bar_chart({"score": topics}, horizontal=True)
+
+
+def main() -> None:
+    """The page."""
+    service = get_service()
+    sidebar(service)
+    st.title("🎤 Gen-AI Mock Interviewer")
+    interview = current_interview(service)
+    if interview is None:
+        st.markdown("Choose sections and the number of questions in the sidebar, then press "
+                    "**Start new interview**. Answers are graded offline against the project's "
+                    "answer keys, and every grade cites the notes it used.")
+        return
+    for i, turn in enumerate(interview.turns):
+        render_turn(interview, turn, i)
+    if interview.phase == "done":
+        render_summary(service, interview)
+        return
+    notice = st.session_state.pop("notice", None)
+    if notice:
+        st.warning(notice)
+    answer = st.chat_input("Your answer", key="answer")
+    if st.button("Skip this question", key="skip"):
+        service.skip(interview)
+        st.rerun()
+    if answer is not None:
+        if not service.kb.embedder.loaded:
+            with st.spinner("Loading the grading model (first answer only)…"):
+                service.warmup.join()
+        try:
+            with st.spinner("Grading…"):
+                outcome = service.submit(interview, answer)
+        except ModelUnavailableError as exc:
+            st.error(f"Your answer could not be graded: {exc}. It is kept below so you can copy "
+                     "it and try again.")
+            st.code(answer, language=None)
+            return
+        if outcome.status == "empty":
+            st.session_state.notice = outcome.message
+        st.rerun()
+
+
+main()

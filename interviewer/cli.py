@@ -1,0 +1,223 @@
+"""The `interviewer` command: questions, index, grade, search, coverage, run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import REPO_ROOT, load_settings
+from .guide import GuideError, classify, load_guide
+
+
+class CLIError(Exception):
+    """An error to print as one line, without a traceback."""
+
+
+def _settings(args):
+    return load_settings(knowledge_dir=getattr(args, "knowledge_dir", None),
+                         data_dir=getattr(args, "data_dir", None))
+
+
+def _knowledge_base(args):
+    from .knowledge import KnowledgeBase
+
+    return KnowledgeBase(_settings(args))
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_questions(args) -> int:
+    """List or count guide questions."""
+    settings = _settings(args)
+    path = Path(args.guide) if args.guide else settings.guide_path
+    questions = load_guide(path)
+    if args.section:
+        questions = [q for q in questions if q.section in args.section]
+    if args.kind:
+        questions = [q for q in questions if q.kind == args.kind]
+    if args.count:
+        print(len(questions))
+    elif args.json:
+        _print_json([q.to_dict() for q in questions])
+    else:
+        for q in questions:
+            print(f"{q.id}  [{q.kind}]  {q.section}. {q.subsection}: {q.text}")
+    return 0
+
+
+def cmd_index(args) -> int:
+    """Build or update the Chroma index from the notes."""
+    kb = _knowledge_base(args)
+    for err in kb.notes.errors:
+        print(f"warning: skipped malformed notes file: {err}", file=sys.stderr)
+    chunks = kb.chunks()
+    print(f"notes: {len(kb.notes.keys)} answer keys, {len(kb.notes.notes)} notes, "
+          f"{len(chunks)} chunks -> {kb.settings.index_dir}", file=sys.stderr)
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        print(f"\rembedding [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+              end="", file=sys.stderr, flush=True)
+
+    report = kb.build_index(progress=progress)
+    if report.added:
+        print(file=sys.stderr)
+    report.seconds = round(time.perf_counter() - start, 3)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(f"index: {report.total} chunks ({report.added} embedded, {report.removed} removed, "
+              f"{report.unchanged} unchanged) in {report.seconds:.2f}s")
+    return 1 if (report.errors and args.strict) else 0
+
+
+def cmd_grade(args) -> int:
+    """Grade one answer and print the grade."""
+    from .grading.offline import OfflineGrader, reference_from_text
+    from .service import truncate_answer
+
+    if args.answer_file:
+        answer = Path(args.answer_file).read_text(encoding="utf-8")
+    elif args.answer is not None:
+        answer = args.answer
+    else:
+        raise CLIError("give the answer with --answer TEXT or --answer-file FILE")
+    settings = _settings(args)
+    if args.question_id:
+        from .knowledge import KnowledgeBase
+        from .service import InterviewService
+        from .store import Store
+
+        kb = KnowledgeBase(settings)
+        if args.question_id not in kb.by_id:
+            raise CLIError(f"no question with id {args.question_id!r} "
+                           "(see `interviewer questions --json`)")
+        if not kb.is_index_current():
+            kb.build_index()
+        service = InterviewService(settings, kb, Store(settings.db_path))
+        grade = service.grade_question(kb.by_id[args.question_id], answer)
+    elif args.question and args.reference:
+        ref = reference_from_text(args.question, args.reference, classify(args.question))
+        text, original = truncate_answer(answer, settings.max_answer_chars)
+        grade = OfflineGrader().grade(ref, text)
+        grade.answer_truncated = original is not None
+    else:
+        raise CLIError("give --question-id ID, or --question TEXT with --reference TEXT")
+    if args.json:
+        _print_json(grade.model_dump(mode="json"))
+    else:
+        score = "no score" if grade.score is None else f"{grade.score}/10"
+        print(f"{score}  ({grade.grader_label})")
+        print(grade.feedback)
+        if grade.follow_up:
+            print(f"Follow-up: {grade.follow_up}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    """Show the chunks retrieved for a text."""
+    kb = _knowledge_base(args)
+    if not kb.is_index_current():
+        kb.build_index()
+    hits = kb.search(args.text, k=args.k)
+    if args.json:
+        _print_json(hits)
+    else:
+        for h in hits:
+            m = h["metadata"]
+            print(f"{h['similarity']:.3f}  {m['source']} › {m['heading']} ({m['part']})")
+    return 0
+
+
+def cmd_coverage(args) -> int:
+    """Answer-key coverage per section."""
+    kb = _knowledge_base(args)
+    sections = kb.sections()
+    if args.json:
+        _print_json({str(n): s for n, s in sections.items()})
+    else:
+        for n, s in sections.items():
+            print(f"{n:>2}. {s['title']:<50} {s['keys']:>3}/{s['questions']}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    """Bring the index up to date, then start the Streamlit app."""
+    kb = _knowledge_base(args)
+    if not kb.is_index_current():
+        print("building the index (first run, or notes changed)...", file=sys.stderr)
+        print(kb.build_index().to_dict(), file=sys.stderr)
+    del kb  # the app opens its own Chroma client; one owner per directory at a time
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+           "--server.headless", "true", "--server.port", str(args.port),
+           "--browser.gatherUsageStats", "false"]
+    print(f"open http://localhost:{args.port}", file=sys.stderr)
+    os.execv(sys.executable, cmd)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for all subcommands."""
+    p = argparse.ArgumentParser(prog="interviewer", description=__doc__)
+    p.add_argument("--knowledge-dir", help="folder with guide.md and notes/ (default: knowledge/)")
+    p.add_argument("--data-dir", help="folder for the index and database (default: .interviewer/)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    q = sub.add_parser("questions", help="list guide questions")
+    q.add_argument("--guide", help="parse this guide file instead of the shipped one")
+    q.add_argument("--section", type=int, nargs="+", help="only these section numbers")
+    q.add_argument("--kind", help="only this kind (concept, coding, ...)")
+    q.add_argument("--count", action="store_true", help="print the number of questions")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_questions)
+
+    i = sub.add_parser("index", help="build or update the Chroma index")
+    i.add_argument("--json", action="store_true")
+    i.add_argument("--strict", action="store_true", help="exit 1 if a notes file is malformed")
+    i.set_defaults(func=cmd_index)
+
+    g = sub.add_parser("grade", help="grade one answer")
+    g.add_argument("--question-id")
+    g.add_argument("--question")
+    g.add_argument("--reference")
+    g.add_argument("--answer")
+    g.add_argument("--answer-file")
+    g.add_argument("--json", action="store_true")
+    g.set_defaults(func=cmd_grade)
+
+    s = sub.add_parser("search", help="show what retrieval returns for a text")
+    s.add_argument("text")
+    s.add_argument("-k", type=int, default=5)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    c = sub.add_parser("coverage", help="answer keys per section")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_coverage)
+
+    r = sub.add_parser("run", help="update the index and start the app")
+    r.add_argument("--port", type=int, default=8501)
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `interviewer` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CLIError, GuideError, FileNotFoundError) as exc:
+        print(f"interviewer: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

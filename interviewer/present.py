@@ -1,0 +1,66 @@
+"""Text the UI shows, built from grades and summaries (pure, testable)."""
+
+from __future__ import annotations
+
+import re
+
+from .grading.models import Evidence, Grade
+
+
+def score_text(grade: Grade) -> str:
+    """'6.5 / 10' or why there is no score."""
+    if grade.status == "empty":
+        return "not graded (empty answer)"
+    if grade.score is None:
+        return "not scored (no answer key)"
+    return f"{grade.score:.1f} / 10"
+
+
+def grader_caption(grade: Grade) -> str:
+    """Which grader produced the grade, always shown beside the score."""
+    caption = f"Graded by the {grade.grader} grader"
+    if grade.model:
+        caption += f" ({grade.model})"
+    if grade.prompt_version:
+        caption += f", prompt {grade.prompt_version[:8]}"
+    if grade.grader == "offline":
+        caption += ": key-point coverage with a local embedding model, no LLM"
+    return caption
+
+
+def criteria_rows(grade: Grade) -> list[dict]:
+    """Rows for the per-criterion table."""
+    return [{"criterion": c.name, "score": c.score, "weight": f"{c.weight:.0%}", "level": c.level}
+            for c in grade.criteria]
+
+
+def cited_numbers(text: str) -> set[int]:
+    """Citation numbers like [2] that appear in a text."""
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def source_title(ev: Evidence) -> str:
+    """Expander title for a cited source."""
+    tag = "answer key" if ev.is_answer_key else f"related, similarity {ev.similarity:.2f}"
+    return f"[{ev.n}] {ev.heading} — {ev.part} ({tag})"
+
+
+def source_body(ev: Evidence) -> str:
+    """The cited note text, with where it lives."""
+    return f"`{ev.source}`\n\n{ev.text}"
+
+
+def summary_rows(summary: dict) -> list[dict]:
+    """Table rows for the end-of-interview summary."""
+    rows = []
+    for r in summary["questions"]:
+        if r["skipped"]:
+            score = "skipped"
+        elif r["score"] is None:
+            score = "not scored"
+        else:
+            score = f"{r['score']:.1f}"
+        follow = ", ".join(f"{s:.1f}" for s in r["follow_up_scores"]) or "—"
+        rows.append({"question": r["question"], "topic": r["subsection"] or "", "score": score,
+                     "follow-ups": follow})
+    return rows

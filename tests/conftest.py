@@ -1,0 +1,71 @@
+"""Shared fixtures: one real embedding model and one real index per test session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# Sections whose every question must have an answer key. Extend as keys land.
+COVERED_SECTIONS = [4, 9]
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory) -> Path:
+    """A data dir (index + database) shared by the session's integration tests."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(session_data_dir):
+    """Settings on the shipped knowledge and a temporary data dir."""
+    from interviewer.config import load_settings
+
+    return load_settings(data_dir=session_data_dir, knowledge_dir=REPO / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def kb(settings):
+    """The real knowledge base with a real Chroma index built by the packaged model."""
+    from interviewer.knowledge import KnowledgeBase
+
+    base = KnowledgeBase(settings)
+    base.build_index()
+    return base
+
+
+@pytest.fixture(scope="session")
+def grader(kb):
+    """The real offline grader."""
+    from interviewer.grading.offline import OfflineGrader
+
+    return OfflineGrader(kb.embedder)
+
+
+@pytest.fixture()
+def fresh_data_dir(tmp_path, kb) -> Path:
+    """A private data dir holding a copy of the built index (for other processes)."""
+    target = tmp_path / "data"
+    shutil.copytree(kb.settings.index_dir, target / "index")
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _no_network_models(monkeypatch):
+    """Fail loudly if anything tries to reach a model hub."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    yield
+
+
+def pytest_report_header(config):
+    return f"data: temporary; knowledge: {REPO / 'knowledge'}; CI={os.environ.get('CI', '')}"

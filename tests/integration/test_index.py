@@ -1,0 +1,94 @@
+"""The real Chroma index built with the packaged model, under a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from interviewer.config import load_settings
+from interviewer.index import ChromaIndex
+from interviewer.knowledge import KnowledgeBase
+
+
+def test_index_holds_every_chunk_with_citable_metadata(kb):
+    index = kb.index
+    assert index.count() == len(kb.chunks()) >= 3 * 70
+    got = index.collection.get(limit=5, include=["metadatas"])
+    for meta in got["metadatas"]:
+        assert {"source", "heading", "part", "section", "subsection", "question_ids", "key"} <= set(meta)
+        assert meta["source"].startswith("knowledge/notes/")
+    config = index.collection.configuration_json
+    assert config["embedding_function"]["name"] == "interviewer-packaged-minilm"
+    # The stored config names the package, not a path inside a virtual environment.
+    assert "/" not in str(config["embedding_function"].get("config", {}))
+    assert config["hnsw"]["space"] == "cosine"
+
+
+def test_rebuilding_is_a_no_op(kb):
+    report = kb.build_index()
+    assert report.added == 0 and report.removed == 0 and report.unchanged == report.total
+
+
+def test_editing_one_note_re_embeds_only_its_chunks(tmp_path, kb):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(kb.settings.knowledge_dir, knowledge)
+    shutil.copytree(kb.settings.index_dir, tmp_path / "data" / "index")
+    settings = load_settings(knowledge_dir=knowledge, data_dir=tmp_path / "data")
+    note = next((knowledge / "notes").rglob("01-rag-fundamentals.md"))
+    text = note.read_text()
+    marker = "### Explanation\n"
+    note.write_text(text.replace(marker, marker + "Edited for the test. ", 1))
+    local = KnowledgeBase(settings, kb.embedder)
+    assert not local.is_index_current()
+    report = local.build_index()
+    assert (report.added, report.removed) == (1, 1)
+    assert local.is_index_current()
+
+
+def test_a_malformed_notes_file_is_skipped_and_reported(tmp_path, kb):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(kb.settings.knowledge_dir, knowledge)
+    (knowledge / "notes" / "broken.md").write_text("## Key\n- ids: q04-528ca2\n### Key points\n")
+    local = KnowledgeBase(load_settings(knowledge_dir=knowledge, data_dir=tmp_path / "d"),
+                          kb.embedder)
+    assert len(local.notes.errors) == 1 and "broken.md:1" in str(local.notes.errors[0])
+    assert len(local.notes.keys) == len(kb.notes.keys)
+
+
+def test_reference_for_a_guide_question_starts_with_its_answer_key(kb):
+    question = kb.by_id["q04-528ca2"]
+    ref = kb.reference_for(question)
+    key = kb.key_for(question.id)
+    assert ref.key_points == key.key_points and ref.match == "answer key"
+    parts = [e.part for e in ref.evidence if e.is_answer_key]
+    assert parts[:2] == ["key points", "explanation"]
+    related = [e for e in ref.evidence if not e.is_answer_key]
+    assert 1 <= len(related) <= 3
+    assert all(e.heading != key.title for e in related)
+    assert [e.n for e in ref.evidence] == list(range(1, len(ref.evidence) + 1))
+    assert all(e.source.startswith("knowledge/notes/") and e.text for e in ref.evidence)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("how does the HNSW graph index find neighbours", "What is HNSW algorithm"),
+    ("choosing lambda to balance relevance and diversity when re-ranking", "What is MMR"),
+    ("why should neighbouring chunks share some text", "What is chunk overlap"),
+])
+def test_semantic_search_finds_the_right_key(kb, text, expected):
+    hits = kb.search(text, k=3)
+    assert any(h["metadata"]["heading"].startswith(expected) for h in hits), \
+        [h["metadata"]["heading"] for h in hits]
+
+
+def test_question_without_a_key_gets_related_notes_but_no_key_points(kb):
+    question = next(q for q in kb.questions if q.section == 1)
+    ref = kb.reference_for(question)
+    assert ref.key_points == [] or ref.match == "retrieved key"
+
+
+def test_the_persisted_index_reopens_in_a_new_client(kb, tmp_path):
+    shutil.copytree(kb.settings.index_dir, tmp_path / "copy")
+    reopened = ChromaIndex(tmp_path / "copy", kb.embedder)
+    assert reopened.count() == kb.index.count()
+    assert reopened.query("hybrid search keyword and vector", k=1)[0]["similarity"] > 0.4

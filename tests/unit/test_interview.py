@@ -1,0 +1,123 @@
+"""The interview state machine, without any model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from interviewer.interview import Interview, InterviewConfig, InterviewError
+
+
+@dataclass
+class Q:
+    id: str
+    section: int
+    text: str
+
+
+BANK = [Q(f"q{s:02d}-{i:06x}", s, f"Question {s}.{i}?") for s in (1, 2) for i in range(6)]
+
+
+def graded(score=5.0, follow_up="Why?", target="point A"):
+    return {"status": "graded", "score": score, "follow_up": follow_up,
+            "follow_up_target": target, "grader": "offline", "missing": ["point A", "point B"]}
+
+
+def test_start_picks_distinct_questions_from_chosen_sections():
+    iv = Interview.start(InterviewConfig(sections=[2], num_questions=4, seed=3), BANK)
+    assert len(iv.question_ids) == 4 == len(set(iv.question_ids))
+    assert all(qid.startswith("q02") for qid in iv.question_ids)
+    assert iv.pending.prompt == iv.questions[iv.question_ids[0]]
+    assert iv.pending.kind == "main"
+
+
+def test_start_prefers_unseen_questions():
+    seen = {q.id for q in BANK if q.section == 1}
+    iv = Interview.start(InterviewConfig(sections=[1, 2], num_questions=6, seed=1), BANK,
+                         exclude=seen)
+    assert not set(iv.question_ids) & seen
+
+
+def test_full_flow_with_follow_ups_then_done():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=2, seed=0),
+                         BANK)
+    iv.record_answer("a1", graded())
+    assert iv.pending.kind == "follow_up" and iv.pending.follow_up_index == 1
+    assert iv.pending.prompt == "Why?" and iv.pending.target == "point A"
+    iv.record_answer("f1", graded())
+    assert iv.pending.follow_up_index == 2
+    iv.record_answer("f2", graded())
+    # Follow-up budget (2) spent: next main question.
+    assert iv.pending.kind == "main" and iv.pending.question_index == 1
+    iv.record_answer("a2", graded(follow_up=None))
+    assert iv.phase == "done" and iv.pending is None
+    assert [t.kind for t in iv.turns] == ["main", "follow_up", "follow_up", "main"]
+
+
+def test_zero_follow_ups_goes_straight_to_next_question():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=0), BANK)
+    iv.record_answer("a1", graded())
+    assert iv.pending.kind == "main" and iv.pending.question_index == 1
+
+
+def test_no_follow_up_for_an_ungraded_answer():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=1), BANK)
+    iv.record_answer("a1", {"status": "no_reference", "score": None, "follow_up": None})
+    assert iv.pending.kind == "main"
+
+
+def test_skip_drops_remaining_follow_ups():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=3), BANK)
+    iv.record_answer("a1", graded())
+    iv.skip()
+    assert iv.pending.kind == "main" and iv.pending.question_index == 1
+    iv.skip()
+    assert iv.phase == "done"
+    with pytest.raises(InterviewError):
+        iv.skip()
+
+
+def test_empty_answer_is_refused():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=1), BANK)
+    with pytest.raises(InterviewError):
+        iv.record_answer("   ", graded())
+    assert iv.pending.answer is None
+
+
+def test_round_trip_through_json_preserves_state():
+    iv = Interview.start(InterviewConfig(sections=[1, 2], num_questions=3, follow_ups=1, seed=5),
+                         BANK)
+    iv.record_answer("a1", graded(score=7.5))
+    clone = Interview.from_dict(json.loads(json.dumps(iv.to_dict())))
+    assert clone.to_dict() == iv.to_dict()
+    clone.record_answer("f1", graded())
+    assert clone.pending.question_index == 1
+
+
+def test_summary_groups_by_topic_and_does_not_average_skips_as_zero():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=3, follow_ups=1, seed=2),
+                         BANK)
+    iv.record_answer("a1", graded(score=8.0))
+    iv.record_answer("f1", graded(score=4.0))
+    iv.record_answer("a2", graded(score=6.0, follow_up=None))
+    iv.skip()
+    topics = {qid: (1, "Basics" if i < 2 else "Other") for i, qid in enumerate(iv.question_ids)}
+    s = iv.summary(topics)
+    assert s["overall"] == 7.0
+    assert s["topics"] == {"Basics": 7.0, "Other": None}
+    assert s["skipped"] == 1 and s["answered"] == 2
+    assert s["questions"][0]["follow_up_scores"] == [4.0]
+
+
+@pytest.mark.parametrize("kwargs", [dict(sections=[1], num_questions=0),
+                                    dict(sections=[1], follow_ups=-1)])
+def test_invalid_config(kwargs):
+    with pytest.raises(InterviewError):
+        InterviewConfig(**kwargs)
+
+
+def test_no_questions_in_sections():
+    with pytest.raises(InterviewError):
+        Interview.start(InterviewConfig(sections=[99]), BANK)

@@ -1,0 +1,115 @@
+"""The notes format, and answer-key coverage of the guide."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.guide import load_guide, normalize_text
+from interviewer.notes import NotesError, load_notes, parse_notes
+
+from ..conftest import COVERED_SECTIONS
+
+GOOD = """# 4. RAG: Chunking
+
+## What is chunk overlap and why is it important?
+- ids: q04-aaaaaa, q38-bbbbbb
+- kind: concept
+
+### Key points
+1. Overlap repeats the end of one chunk at the start of the next.
+2. It keeps sentences cut at a boundary retrievable,
+   even when they straddle two chunks.
+- It costs index size.
+
+### Explanation
+Overlap trades index size for recall.
+A second line.
+
+<!-- a comment, ignored -->
+### Common mistakes
+- Thinking more overlap is always better.
+
+## A free note
+Some related material.
+
+More of it.
+"""
+
+
+def test_parse_answer_key_and_note():
+    keys, notes = parse_notes(GOOD, "x.md")
+    assert len(keys) == 1 and len(notes) == 1
+    key = keys[0]
+    assert key.question_ids == ["q04-aaaaaa", "q38-bbbbbb"]
+    assert key.kind == "concept"
+    assert key.key_points[1] == ("It keeps sentences cut at a boundary retrievable, even when "
+                                 "they straddle two chunks.")
+    assert len(key.key_points) == 3
+    assert key.explanation == "Overlap trades index size for recall. A second line."
+    assert key.mistakes == ["Thinking more overlap is always better."]
+    assert notes[0].title == "A free note" and "More of it." in notes[0].body
+
+
+@pytest.mark.parametrize("text,line,fragment", [
+    ("intro text\n## T\n- ids: q04-aaaaaa\n", 1, "before the first '## '"),
+    ("## T\n- ids: q4-1\n### Key points\n- a\n- b\n### Explanation\nx\n", 1, "not a question id"),
+    ("## T\n- ids: q04-aaaaaa\n### Key pointz\n- a\n", 3, "unknown part"),
+    ("## T\n- ids: q04-aaaaaa\n### Key points\n- only one\n### Explanation\nx\n", 1,
+     "at least 2 key points"),
+    ("## T\n- ids: q04-aaaaaa\n### Key points\n- a\n- b\n", 1, "no explanation"),
+    ("## T\n- ids: q04-aaaaaa\nloose text\n### Key points\n- a\n", 3, "text before the first"),
+    ("## T\n- ids: q04-aaaaaa\n### Explanation\nx\n### Explanation\ny\n", 5, "appears twice"),
+    ("## Empty note\n\n", 1, "is empty"),
+])
+def test_malformed_notes_report_file_and_line(text, line, fragment):
+    with pytest.raises(NotesError) as err:
+        parse_notes(text, "bad.md")
+    assert err.value.line == line and err.value.path == "bad.md"
+    assert fragment in str(err.value)
+
+
+def test_a_malformed_file_is_skipped_and_reported_the_rest_loads(tmp_path):
+    (tmp_path / "good.md").write_text(GOOD)
+    (tmp_path / "bad.md").write_text("## T\n- ids: q04-aaaaaa\n### Key points\n- a\n")
+    (tmp_path / "README.md").write_text("not notes")
+    col = load_notes(tmp_path)
+    assert len(col.keys) == 1 and len(col.errors) == 1
+    assert "bad.md" in str(col.errors[0])
+
+
+@pytest.fixture(scope="module")
+def shipped(repo):
+    return load_guide(repo / "knowledge" / "guide.md"), load_notes(repo / "knowledge" / "notes")
+
+
+def test_shipped_notes_parse_without_errors(shipped):
+    _, notes = shipped
+    assert notes.errors == []
+    assert len(notes.keys) >= 70
+
+
+@pytest.mark.parametrize("section", COVERED_SECTIONS)
+def test_every_question_of_a_covered_section_has_an_answer_key(shipped, section):
+    questions, notes = shipped
+    linked = notes.by_question()
+    missing = [f"{q.id} {q.text}" for q in questions if q.section == section and q.id not in linked]
+    assert missing == [], f"questions of section {section} without an answer key: {missing}"
+
+
+def test_every_linked_id_exists_and_headings_match_their_question(shipped):
+    questions, notes = shipped
+    by_id = {q.id: q for q in questions}
+    for key in notes.keys:
+        unknown = [i for i in key.question_ids if i not in by_id]
+        assert not unknown, f"{key.path}:{key.line} links unknown ids {unknown}"
+        texts = {normalize_text(by_id[i].text) for i in key.question_ids}
+        assert normalize_text(key.title) in texts, f"{key.path}:{key.line} heading drifted"
+
+
+def test_shipped_keys_have_checkable_key_points(shipped):
+    _, notes = shipped
+    for key in notes.keys:
+        assert 2 <= len(key.key_points) <= 8, f"{key.path}:{key.line}"
+        short = [p for p in key.key_points if len(p.split()) < 6]
+        assert not short, f"{key.path}:{key.line} has bare-term key points {short}"
+        assert len(key.explanation.split()) >= 40, f"{key.path}:{key.line} explanation too short"
