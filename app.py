@@ -18,7 +18,7 @@ from interviewer.store import Store
 
 PROFILE = "default"
 
-st.set_page_config(page_title="Gen-AI Mock Interviewer", page_icon="🎤", layout="centered")
+st.set_page_config(page_title="Gen-AI Mock Interviewer", page_icon=":material/record_voice_over:", layout="centered")
 
 
 @st.cache_resource(show_spinner=False)
@@ -114,12 +114,16 @@ def render_feedback(grade: Grade, key: str) -> None:
     covered, missing = st.columns(2)
     with covered:
         st.markdown("**Covered**")
-        for point in grade.covered or ["—"]:
-            st.markdown(f"- ✅ {point}")
+        if not grade.covered:
+            st.caption("No key point found in the answer.")
+        for point in grade.covered:
+            st.markdown(f":green[:material/check_circle:] {point}")
     with missing:
         st.markdown("**Missing**")
-        for point in grade.missing or ["—"]:
-            st.markdown(f"- ❌ {point}")
+        if not grade.missing:
+            st.caption("Nothing important missing.")
+        for point in grade.missing:
+            st.markdown(f":red[:material/cancel:] {point}")
     if grade.model_answer:
         with st.expander("Model answer outline"):
             st.markdown("\n".join(f"{i}. {p}" for i, p in enumerate(grade.model_answer, 1)))
@@ -129,7 +133,7 @@ def render_feedback(grade: Grade, key: str) -> None:
 def render_turn(interview: Interview, turn: Turn, i: int) -> None:
     """One asked question, its answer and its feedback."""
     total = len(interview.question_ids)
-    with st.chat_message("assistant", avatar="🎤"):
+    with st.chat_message("assistant", avatar=":material/record_voice_over:"):
         label = (f"Question {turn.question_index + 1} of {total}" if turn.kind == "main"
                  else f"Follow-up {turn.follow_up_index}")
         st.caption(label)
@@ -143,14 +147,14 @@ def render_turn(interview: Interview, turn: Turn, i: int) -> None:
     with st.chat_message("user"):
         st.markdown(turn.answer)
     if turn.grade:
-        with st.chat_message("assistant", avatar="📝"):
+        with st.chat_message("assistant", avatar=":material/grading:"):
             render_feedback(Grade(**turn.grade), key=f"t{i}")
 
 
 def render_summary(service: InterviewService, interview: Interview) -> None:
     """Scores by question and topic at the end."""
     summary = service.summary(interview)
-    with st.chat_message("assistant", avatar="🏁"):
+    with st.chat_message("assistant", avatar=":material/flag:"):
         st.subheader("Interview summary")
         overall = summary["overall"]
         st.metric("Overall", f"{overall:.1f} / 10" if overall is not None else "no scored answers")
@@ -167,7 +171,7 @@ def main() -> None:
     """The page."""
     service = get_service()
     sidebar(service)
-    st.title("🎤 Gen-AI Mock Interviewer")
+    st.title("Gen-AI Mock Interviewer")
     interview = current_interview(service)
     if interview is None:
         st.markdown("Choose sections and the number of questions in the sidebar, then press "

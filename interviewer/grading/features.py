@@ -22,11 +22,13 @@ CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 # Similarity band of MiniLM cosine over which a key point goes from "absent" to
 # "clearly present": below LOW unrelated sentences still score, above HIGH a
 # paraphrase is near-certain.
-SIM_LOW, SIM_HIGH = 0.30, 0.68
+SIM_LOW, SIM_HIGH = 0.28, 0.62
 LEXICAL_WEIGHT = 0.3
 # A sentence this close to a key point or the question counts as on-topic;
 # generic filler about "AI" lands around 0.35 with MiniLM.
 FOCUS_MIN_SIM = 0.45
+FULL_COVERAGE = 0.75
+UNASSIGNED_CREDIT = 0.4
 
 _DEPTH_MARKERS = re.compile(
     r"\b(trade-?offs?|however|but|whereas|unless|instead|fails?|failure|risk|cost|latency|"
@@ -57,6 +59,25 @@ def expected_words(ref) -> int:
 
 def _band(sim: float) -> float:
     return float(np.clip((sim - SIM_LOW) / (SIM_HIGH - SIM_LOW), 0, 1))
+
+
+def _assign_units(sims: np.ndarray, unit_words: list[int]) -> list[int]:
+    """Credit each key point to one answer sentence, each sentence to few points.
+
+    One on-topic sentence resembles every point of its topic a little; without
+    this limit a one-liner would "cover" a whole key. Greedy by similarity.
+    """
+    n_units, n_points = sims.shape
+    owner = [-1] * n_points
+    load = [0] * n_units
+    # About one idea per 12 words, at most three per sentence.
+    capacity = [min(3, 1 + w // 12) for w in unit_words]
+    for flat in np.argsort(-sims, axis=None):
+        u, k = divmod(int(flat), n_points)
+        if owner[k] < 0 and load[u] < capacity[u]:
+            owner[k] = u
+            load[u] += 1
+    return owner
 
 
 @dataclass
@@ -102,35 +123,49 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
     answer_stems = set(content_stems(text))
     question_stems = set(content_stems(question))
     sims = unit_vecs @ key_point_vecs.T if len(key_points) else np.zeros((len(units), 0))
+    best_unit = _assign_units(sims, [len(u.split()) for u in units])
     strengths, matches, lexicals = [], [], []
     for j, point in enumerate(key_points):
-        best = int(np.argmax(sims[:, j]))
+        best = best_unit[j]
+        unassigned = best < 0
+        best = int(np.argmax(sims[:, j])) if unassigned else best
         # Words the question already contains prove nothing about the answer.
         stems = set(content_stems(point)) - question_stems or set(content_stems(point))
         lexical = len(stems & answer_stems) / len(stems) if stems else 0.0
         blended = (1 - LEXICAL_WEIGHT) * _band(float(sims[best, j])) + LEXICAL_WEIGHT * lexical
+        if unassigned:
+            blended *= UNASSIGNED_CREDIT
         strengths.append(float(np.clip(blended, 0, 1)))
         matches.append(units[best])
         lexicals.append(lexical)
     weights = np.array([1.0 / (1.0 + 0.25 * i) for i in range(len(key_points))])
-    coverage = float(np.dot(weights, strengths) / weights.sum()) if key_points else 0.0
+    raw_coverage = float(np.dot(weights, strengths) / weights.sum()) if key_points else 0.0
+    # Interviewers do not expect every point of a long key: about three quarters
+    # of its weight, well explained, is a complete answer.
+    coverage = min(1.0, raw_coverage / FULL_COVERAGE)
 
     relevance = float(answer_vec @ reference_vec)
     question_sim = float(answer_vec @ question_vec)
     n_words = len(words(text))
     length_ratio = n_words / expected_words
 
-    depth_sim = float((unit_vecs @ depth_vecs.T).max()) if len(depth_vecs) else 0.0
+    # Focus: the share of the answer's sentences that are about the question.
+    # Padding adds length but not focus, so it buys neither depth nor clarity.
+    topical = np.concatenate([sims, (unit_vecs @ question_vec)[:, None]], axis=1).max(axis=1)
+    on_topic = topical >= FOCUS_MIN_SIM
+    focus = float(on_topic.mean()) if len(units) else 0.0
+    focused_ratio = sum(len(u.split()) for u, ok in zip(units, on_topic) if ok) / expected_words
+
+    depth_sim = (float((unit_vecs[on_topic] @ depth_vecs.T).max())
+                 if len(depth_vecs) and on_topic.any() else 0.0)
     markers = len(_DEPTH_MARKERS.findall(text))
-    depth = max(_band(depth_sim), min(1.0, markers / 4)) * min(1.0, coverage * 2)
+    # Depth needs room: a one-liner cannot show trade-offs however on-topic it is.
+    depth = (min(1.0, max(_band(depth_sim), markers / 4) / 0.7) * min(1.0, coverage * 2)
+             * min(1.0, focused_ratio / 0.5))
 
     fw = function_word_ratio(text)
     fluency = float(np.clip((fw - 0.12) / 0.2, 0, 1))
     length_fit = min(1.0, length_ratio / 0.6)
-    # Focus: the share of the answer's sentences that are about the question.
-    # Padding adds length but not focus, so it cannot buy clarity points.
-    topical = np.concatenate([sims, (unit_vecs @ question_vec)[:, None]], axis=1).max(axis=1)
-    focus = float((topical >= FOCUS_MIN_SIM).mean()) if len(units) else 0.0
     padding = 1.0 if length_ratio < 3 else max(0.4, 1.0 - (length_ratio - 3) * 0.1)
     clarity = fluency * length_fit * focus * padding * min(1.0, 0.3 + coverage)
 

@@ -1,0 +1,1 @@
+"""Runnable measurements: `python -m evals.<name> --json` prints one JSON object."""

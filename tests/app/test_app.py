@@ -1,0 +1,88 @@
+"""The Streamlit app driven by AppTest: a full interview, edge cases, resume."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ANSWER = ("Retrieval finds the most relevant chunks with embeddings in a vector index, and the "
+          "model answers from them, which grounds the answer and reduces hallucination; the "
+          "trade-off is extra latency and dependence on retrieval quality.")
+
+
+@pytest.fixture()
+def app(repo, fresh_data_dir, monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(fresh_data_dir))
+    st.cache_resource.clear()  # a new data dir means a new service
+    yield lambda: AppTest.from_file(str(repo / "app.py"), default_timeout=240)
+    st.cache_resource.clear()
+
+
+def start(at: AppTest, questions: int, follow_ups: int) -> AppTest:
+    at.sidebar.slider(key="num_questions").set_value(questions)
+    at.sidebar.slider(key="follow_ups").set_value(follow_ups)
+    at.sidebar.button[0].click()
+    return at.run()
+
+
+def captions(at):
+    return [c.value for c in at.caption]
+
+
+def test_three_question_interview_with_follow_ups_ends_in_a_summary(app):
+    at = app().run()
+    assert not at.exception
+    assert "Offline grader" in " ".join(m.value for m in at.sidebar.markdown)
+    at = start(at, questions=3, follow_ups=1)
+    assert "Question 1 of 3" in captions(at)
+    answers = 0
+    while not any(s.value == "Interview summary" for s in at.subheader):
+        at.chat_input(key="answer").set_value(ANSWER).run()
+        assert not at.exception, at.exception
+        answers += 1
+        assert answers <= 6
+    assert answers == 6  # 3 questions x (answer + 1 follow-up)
+    assert captions(at).count("Follow-up 1") == 3
+    scores = [m.value for m in at.metric if m.label == "Score"]
+    assert len(scores) == 6 and all(s.endswith("/ 10") for s in scores)
+    assert any("offline grader" in c for c in captions(at))
+    assert any(m.label == "Overall" for m in at.metric)
+    assert any(e.label.startswith("[1] ") for e in at.expander)
+
+
+def test_empty_answer_prompts_instead_of_scoring(app):
+    at = start(app().run(), questions=1, follow_ups=0)
+    at.chat_input(key="answer").set_value("   ").run()
+    assert any("empty" in w.value for w in at.warning)
+    assert not [m for m in at.metric if m.label == "Score"]
+    assert "Question 1 of 1" in captions(at)
+
+
+def test_long_answer_is_cut_with_a_visible_notice(app):
+    at = start(app().run(), questions=1, follow_ups=0)
+    at.chat_input(key="answer").set_value(ANSWER + " more detail" * 1000).run()
+    notices = [w.value for w in at.warning]
+    assert any("only the first" in n and "were graded" in n for n in notices), notices
+    assert [m for m in at.metric if m.label == "Score"]
+
+
+def test_skip_moves_on_and_is_shown(app):
+    at = start(app().run(), questions=2, follow_ups=0)
+    at.button(key="skip").click().run()
+    assert "Skipped" in captions(at) and "Question 2 of 2" in captions(at)
+
+
+def test_reload_and_restart_resume_the_open_interview(app):
+    at = start(app().run(), questions=2, follow_ups=1)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    prompts = [m.value for m in at.markdown]
+    # A reload is a new session: the open interview comes back from SQLite.
+    again = app().run()
+    assert "Follow-up 1" in captions(again)
+    assert ANSWER in [m.value for m in again.markdown]
+    assert [m.label for m in again.metric if m.label == "Score"] == ["Score"]
+    # A restart drops every cached object; the database still has it all.
+    st.cache_resource.clear()
+    restarted = app().run()
+    assert [m.value for m in restarted.markdown][:len(prompts)] == prompts[:len(prompts)]

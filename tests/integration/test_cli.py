@@ -1,0 +1,76 @@
+"""The `interviewer` console command, run as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, data_dir=None, check=True):
+    env = dict(os.environ)
+    if data_dir:
+        env["INTERVIEWER_DATA_DIR"] = str(data_dir)
+    proc = subprocess.run([sys.executable, "-m", "interviewer.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=240)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_questions_count():
+    assert run("questions", "--count").stdout.strip() == "1105"
+
+
+def test_questions_section_json():
+    rows = json.loads(run("questions", "--section", "4", "--json").stdout)
+    assert len(rows) == 50 and {r["section"] for r in rows} == {4}
+    assert {"id", "section", "subsection", "kind", "text"} <= set(rows[0])
+
+
+def test_questions_from_a_malformed_guide_reports_the_line(tmp_path):
+    bad = tmp_path / "guide.md"
+    bad.write_text("## 1. A\n### S\n- fine\nwhat is this line\n")
+    proc = run("questions", "--guide", str(bad), "--count", check=False)
+    assert proc.returncode == 2
+    assert f"{bad}:4" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_index_is_idempotent_and_reports_counts(fresh_data_dir):
+    proc = run("index", "--json", data_dir=fresh_data_dir)
+    report = json.loads(proc.stdout)
+    assert report["added"] == 0 and report["unchanged"] == report["total"] > 0
+    assert "answer keys" in proc.stderr
+
+
+def test_grade_by_question_id(tmp_path, fresh_data_dir):
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Cosine similarity is the dot product of two vectors divided by the product "
+                      "of their norms, so it measures the angle and ignores vector length.")
+    g = json.loads(run("grade", "--question-id", "q04-3f26e3", "--answer-file", str(answer),
+                       "--json", data_dir=fresh_data_dir).stdout)
+    assert g["grader"] == "offline" and g["status"] == "graded"
+    assert 0 < g["score"] < 10 and g["covered"] and g["missing"]
+    assert g["citations"][0]["source"].startswith("knowledge/notes/")
+    assert g["follow_up"]
+
+
+def test_grade_with_free_reference(tmp_path):
+    args = ["grade", "--question", "What is a stack?", "--reference",
+            "A last-in first-out structure where you push and pop at the top.", "--json"]
+    good = json.loads(run(*args, "--answer", "A LIFO structure: push and pop happen at the top.",
+                          data_dir=tmp_path).stdout)
+    bad = json.loads(run(*args, "--answer", "A kind of sorting algorithm.", data_dir=tmp_path).stdout)
+    assert good["score"] > bad["score"] and good["grader"] == "offline"
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["grade", "--question-id", "q99-000000", "--answer", "x"], "no question with id"),
+    (["grade", "--question", "Q?"], "--answer"),
+])
+def test_grade_errors_are_one_line(args, fragment, fresh_data_dir):
+    proc = run(*args, data_dir=fresh_data_dir, check=False)
+    assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
