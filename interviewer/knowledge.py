@@ -14,7 +14,7 @@ from typing import Callable
 from .config import Settings
 from .embeddings import Embedder, shared_embedder
 from .grading.models import Evidence, ReferenceAnswer
-from .guide import Question, load_guide
+from .guide import Question, classify, load_guide, normalize_text
 from .index import ChromaIndex, IndexReport, all_chunks
 from .notes import AnswerKey, load_notes
 
@@ -100,7 +100,7 @@ class KnowledgeBase:
         """The answer key for a question plus related chunks, numbered for citation."""
         key = self.key_for(question.id)
         match = "answer key"
-        hits = self.index.query(question.text, k=12)
+        hits = self.index.query(question.text, k=16)
         if key is None:
             best = next((h for h in hits if h["metadata"].get("key")), None)
             if best and best["similarity"] >= RETRIEVED_KEY_MIN_SIMILARITY:
@@ -128,6 +128,26 @@ class KnowledgeBase:
             explanation=key.explanation, depth_signals=key.depth_signals,
             mistakes=key.mistakes, evidence=evidence, question_id=question.id,
             key_title=key.title, match=match,
+        )
+
+    def reference_for_text(self, text: str, kind: str | None = None) -> ReferenceAnswer:
+        """The reference for a free-text question: its guide question if it is one,
+        else the answer key retrieval ranks first (no score when nothing matches)."""
+        wanted = normalize_text(text)
+        for q in self.questions:
+            if normalize_text(q.text) == wanted:
+                return self.reference_for(q)
+        kind = kind or classify(text)
+        hit = next((h for h in self.search(text, k=5) if h["metadata"].get("key")), None)
+        key = self.key_for(hit["metadata"]["key"]) if hit else None
+        if key is None:
+            return ReferenceAnswer(question=text, kind=kind, key_points=[])
+        evidence = [_evidence(i + 1, row, is_key=True)
+                    for i, row in enumerate(self.index.get_key_chunks(key.question_ids[0]))]
+        return ReferenceAnswer(
+            question=text, kind=key.kind or kind, key_points=key.key_points,
+            explanation=key.explanation, depth_signals=key.depth_signals, mistakes=key.mistakes,
+            evidence=evidence, key_title=key.title, match="retrieved key",
         )
 
     def follow_up_reference(self, base: ReferenceAnswer, follow_up: str,

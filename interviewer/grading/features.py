@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .text import content_stems, function_word_ratio, words
+from .text import STOPWORDS, content_stems, function_word_ratio, words
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 
@@ -61,6 +61,15 @@ def _band(sim: float) -> float:
     return float(np.clip((sim - SIM_LOW) / (SIM_HIGH - SIM_LOW), 0, 1))
 
 
+def full_coverage(n_points: int) -> float:
+    """Share of a key's weight that counts as a complete answer.
+
+    A one-point reference must be covered whole; of a long key, about three
+    quarters of the weight, well explained, is what interviewers expect.
+    """
+    return max(FULL_COVERAGE, 1.0 - 0.1 * (n_points - 1))
+
+
 def _assign_units(sims: np.ndarray, unit_words: list[int]) -> list[int]:
     """Credit each key point to one answer sentence, each sentence to few points.
 
@@ -98,6 +107,7 @@ class Measurements:
     length_ratio: float
     lexical: float
     extras: dict = field(default_factory=dict)
+    pair_features: list[dict] = field(default_factory=list)
 
     @property
     def covered_count(self) -> int:
@@ -115,16 +125,48 @@ class Measurements:
         }
 
 
+def point_features(point: "Encoded", units: list["Encoded"], owner: "Encoded",
+                   question_pieces: set[str], lexical: float, answer_words: int) -> dict:
+    """How well an answer states one key point, as numbers a calibration combines.
+
+    bsr: token-alignment recall of the point's content words that the question
+    does not already contain (question demoting), against the whole answer;
+    bsp: the reverse, from the owning sentence's new content words to the point;
+    cos: sentence similarity of the owning sentence and the point.
+    """
+    answer_tokens = np.vstack([u.tokens for u in units])
+    wanted = _content_rows(point, question_pieces)
+    bsr = float((point.tokens[wanted] @ answer_tokens.T).max(axis=1).mean())
+    offered = _content_rows(owner, question_pieces)
+    bsp = float((owner.tokens[offered] @ point.tokens.T).max(axis=1).mean())
+    return {"bsr": bsr, "bsp": bsp, "cos": float(owner.vector @ point.vector),
+            "lex": lexical, "logw": float(np.log1p(answer_words) / 5.0)}
+
+
+def _content_rows(enc: "Encoded", exclude: set[str]) -> list[int]:
+    rows = [i for i, p in enumerate(enc.pieces)
+            if p.isalnum() and p not in STOPWORDS and p not in exclude]
+    if not rows:
+        rows = [i for i, p in enumerate(enc.pieces) if p.isalnum() and p not in STOPWORDS]
+    return rows or list(range(len(enc.pieces))) or [0]
+
+
 def measure(*, question: str, key_points: list[str], text: str, units: list[str],
-            unit_vecs: np.ndarray, answer_vec: np.ndarray, question_vec: np.ndarray,
-            reference_vec: np.ndarray, key_point_vecs: np.ndarray, depth_vecs: np.ndarray,
-            expected_words: int) -> Measurements:
+            unit_enc: list, question_enc, point_enc: list, answer_vec: np.ndarray,
+            reference_vec: np.ndarray, depth_vecs: np.ndarray, expected_words: int,
+            calibration: "Calibration") -> Measurements:
     """Measure coverage, depth, clarity and relevance of an answer."""
     answer_stems = set(content_stems(text))
     question_stems = set(content_stems(question))
+    question_pieces = {p for p in question_enc.pieces if p.isalnum()}
+    unit_vecs = np.vstack([u.vector for u in unit_enc])
+    question_vec = question_enc.vector
+    key_point_vecs = (np.vstack([p.vector for p in point_enc]) if point_enc
+                      else np.zeros((0, unit_vecs.shape[1]), dtype=np.float32))
     sims = unit_vecs @ key_point_vecs.T if len(key_points) else np.zeros((len(units), 0))
     best_unit = _assign_units(sims, [len(u.split()) for u in units])
-    strengths, matches, lexicals = [], [], []
+    n_words = len(words(text))
+    strengths, matches, lexicals, pair_feats = [], [], [], []
     for j, point in enumerate(key_points):
         best = best_unit[j]
         unassigned = best < 0
@@ -132,21 +174,23 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
         # Words the question already contains prove nothing about the answer.
         stems = set(content_stems(point)) - question_stems or set(content_stems(point))
         lexical = len(stems & answer_stems) / len(stems) if stems else 0.0
-        blended = (1 - LEXICAL_WEIGHT) * _band(float(sims[best, j])) + LEXICAL_WEIGHT * lexical
+        feats = point_features(point_enc[j], unit_enc, unit_enc[best], question_pieces, lexical,
+                               n_words)
+        strength = calibration.point_strength(feats)
         if unassigned:
-            blended *= UNASSIGNED_CREDIT
-        strengths.append(float(np.clip(blended, 0, 1)))
+            strength *= UNASSIGNED_CREDIT
+        strengths.append(float(np.clip(strength, 0, 1)))
         matches.append(units[best])
         lexicals.append(lexical)
+        pair_feats.append(feats)
     weights = np.array([1.0 / (1.0 + 0.25 * i) for i in range(len(key_points))])
     raw_coverage = float(np.dot(weights, strengths) / weights.sum()) if key_points else 0.0
     # Interviewers do not expect every point of a long key: about three quarters
     # of its weight, well explained, is a complete answer.
-    coverage = min(1.0, raw_coverage / FULL_COVERAGE)
+    coverage = min(1.0, raw_coverage / full_coverage(len(key_points)))
 
     relevance = float(answer_vec @ reference_vec)
     question_sim = float(answer_vec @ question_vec)
-    n_words = len(words(text))
     length_ratio = n_words / expected_words
 
     # Focus: the share of the answer's sentences that are about the question.
@@ -174,45 +218,55 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
     specificity = min(1.0, 0.25 * numbers + 0.1 * markers) * min(1.0, length_ratio * 2)
 
     novel = answer_stems - question_stems
-    question_copy = question_sim > 0.85 and len(novel) < 4
-    off_topic = relevance < 0.25 and max(strengths, default=0.0) < 0.35 and question_sim < 0.45
+    best_point = max(strengths, default=0.0)
+    question_copy = question_sim > 0.85 and len(novel) < 4 and best_point < 0.5
+    off_topic = relevance < 0.3 and best_point < 0.25 and question_sim < 0.45
     return Measurements(
         point_strength=strengths, point_match=matches, coverage=coverage, depth=depth,
         clarity=clarity, structure=structure, specificity=specificity, relevance=relevance,
         question_sim=question_sim, off_topic=off_topic, question_copy=question_copy,
         length_ratio=length_ratio, lexical=float(np.mean(lexicals)) if lexicals else 0.0,
-        extras={"focus": focus},
+        extras={"focus": focus}, pair_features=pair_feats,
     )
 
 
 @dataclass
 class Calibration:
-    """An optional learned map from measurements to a 0-10 score.
+    """Maps a key point's pair features to a strength in [0, 1].
 
-    ``kind`` "identity" keeps the rubric's weighted score; "linear" blends the
-    rubric score with named features through fitted weights and a logistic link.
+    The shipped ``calibration.json`` holds a linear model fitted by
+    ``python -m evals.calibrate`` on development data (human-scored short
+    answers). Without it, a hand-set blend of similarity and word overlap is used.
     """
 
-    kind: str = "identity"
     weights: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
-    rubric_weight: float = 0.0
     meta: dict = field(default_factory=dict)
+
+    @property
+    def fitted(self) -> bool:
+        """Whether a learned model is in use."""
+        return bool(self.weights)
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_PATH) -> "Calibration":
-        """Read the shipped calibration, or the identity when there is none."""
-        if not path.exists():
+        """Read a calibration file, or the hand-set blend when there is none."""
+        if not Path(path).exists():
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(kind=data.get("kind", "identity"), weights=data.get("weights", {}),
-                   bias=data.get("bias", 0.0), rubric_weight=data.get("rubric_weight", 0.0),
-                   meta=data.get("meta", {}))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(weights=data["weights"], bias=data["bias"], meta=data.get("meta", {}))
 
-    def apply(self, rubric_score: float, features: dict[str, float]) -> float:
-        """Score 0-10 from the rubric score (0-10) and features."""
-        if self.kind != "linear":
-            return rubric_score
-        z = self.bias + self.rubric_weight * rubric_score / 10 + sum(
-            w * features.get(name, 0.0) for name, w in self.weights.items())
-        return float(10.0 / (1.0 + np.exp(-z)))
+    def save(self, path: Path = CALIBRATION_PATH) -> None:
+        """Write the calibration as small, reviewable JSON."""
+        data = {"kind": "point-linear", "weights": {k: round(v, 6) for k, v in self.weights.items()},
+                "bias": round(self.bias, 6), "meta": self.meta}
+        Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+    def point_strength(self, features: dict[str, float]) -> float:
+        """Strength of one key point in the answer, 0..1."""
+        if not self.fitted:
+            return (1 - LEXICAL_WEIGHT) * _band(features["cos"]) + LEXICAL_WEIGHT * features["lex"]
+        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
+        # The fit predicts a 0..1 human score; stretch its useful band to 0..1.
+        lo, hi = self.meta.get("band", [0.0, 1.0])
+        return float(np.clip((z - lo) / (hi - lo), 0.0, 1.0))

@@ -71,8 +71,7 @@ class OfflineGrader:
         m = self._measure(ref, text)
         keyword_list = is_keyword_list(text)
         scores = self._criterion_scores(rubric, m, keyword_list, has_depth=bool(ref.depth_signals))
-        raw = sum(c.weight * c.score for c in scores)
-        score = self.calibration.apply(raw, m.features())
+        score = sum(c.weight * c.score for c in scores)
 
         if keyword_list:
             flags.append("A list of terms is not an explanation: say how the ideas connect.")
@@ -102,21 +101,27 @@ class OfflineGrader:
 
     # -- measurement -------------------------------------------------------
 
+    def pair_features(self, question: str, reference: str, answer: str) -> dict | None:
+        """Features of an answer against one reference point (for calibration)."""
+        text, _ = split_injections(answer)
+        if not text.strip():
+            return None
+        ref = ReferenceAnswer(question=question, key_points=[reference.strip()])
+        return self._measure(ref, text).pair_features[0]
+
     def _measure(self, ref: ReferenceAnswer, text: str) -> F.Measurements:
         units = sentences(text) or [text]
-        unit_vecs = self.embedder.encode(units)
-        answer_vec = F.unit_mean(unit_vecs)
+        unit_enc = self.embedder.encode_packed(units)
+        answer_vec = F.unit_mean(np.vstack([u.vector for u in unit_enc]))
+        question_enc, *point_enc = self.embedder.encode_tokens_cached([ref.question,
+                                                                       *ref.key_points])
         reference_text = " ".join(ref.key_points) + " " + ref.explanation
-        fixed = [ref.question, reference_text, *ref.key_points, *ref.depth_signals]
-        fixed_vecs = self.embedder.encode_cached(fixed)
-        q_vec, ref_vec = fixed_vecs[0], fixed_vecs[1]
-        kp_vecs = fixed_vecs[2:2 + len(ref.key_points)]
-        ds_vecs = fixed_vecs[2 + len(ref.key_points):]
+        fixed_vecs = self.embedder.encode_cached([reference_text, *ref.depth_signals])
         return F.measure(
             question=ref.question, key_points=ref.key_points, text=text, units=units,
-            unit_vecs=unit_vecs, answer_vec=answer_vec, question_vec=q_vec,
-            reference_vec=ref_vec, key_point_vecs=kp_vecs, depth_vecs=ds_vecs,
-            expected_words=F.expected_words(ref),
+            unit_enc=unit_enc, question_enc=question_enc, point_enc=point_enc,
+            answer_vec=answer_vec, reference_vec=fixed_vecs[0], depth_vecs=fixed_vecs[1:],
+            expected_words=F.expected_words(ref), calibration=self.calibration,
         )
 
     def _criterion_scores(self, rubric, m: F.Measurements, keyword_list: bool,
@@ -244,10 +249,12 @@ def hint(point: str, subject: str, max_words: int = 9) -> str:
 def reference_from_text(question: str, reference: str, kind: str = "concept") -> ReferenceAnswer:
     """A reference built from free text (CLI --reference, eval rows with a reference answer).
 
-    Each sentence of the reference becomes a key point; a one-sentence reference
-    is its own single key point.
+    A short reference is one key point; a long one is split into sentences,
+    each a key point.
     """
-    points = [s for s in sentences(reference, max_words=60) if len(words(s)) >= 2] or [reference]
+    points = [reference.strip()]
+    if len(words(reference)) > 60:
+        points = [s for s in sentences(reference, max_words=60) if len(words(s)) >= 2] or points
     ev = Evidence(n=1, chunk_id="given-reference", source="(given reference)",
                   heading=truncate_words(question, 12), part="key points",
                   text=reference, is_answer_key=True)

@@ -1,0 +1,105 @@
+"""Does retrieval alone find a question's own answer key?
+
+    python -m evals.retrieval --sections 1 2 3 --json
+
+For every guide question of the given sections (all sections when omitted),
+and for the paraphrases this eval holds (evals/data/retrieval_paraphrases.json,
+written by the project) of questions in those sections, it queries the index
+with the text alone — no id lookup — and reports whether the question's own
+answer key comes back at rank 1 and within the top 5, and the mean
+reciprocal rank (over the top 10 entries; an entry is one key or note).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from evals.common import Progress
+from interviewer.guide import normalize_text
+
+PARAPHRASES = Path(__file__).with_name("data") / "retrieval_paraphrases.json"
+DEPTH = 10
+
+
+def rank_of(kb, text: str, question_id: str) -> int | None:
+    """1-based rank of the entry whose key answers question_id, or None.
+
+    A question asked word for word in two sections has two keys with the
+    same heading; either one answers it, so either counts.
+    """
+    wanted = normalize_text(kb.by_id[question_id].text)
+    for rank, hit in enumerate(kb.search(text, k=DEPTH), start=1):
+        meta = hit["metadata"]
+        if question_id in meta.get("question_ids", "").split(",") or (
+                meta.get("key") and normalize_text(meta["heading"]) == wanted):
+            return rank
+    return None
+
+
+def summarize(ranks: list[int | None]) -> dict:
+    """n, recall@1, recall@5 and MRR of a list of ranks."""
+    n = len(ranks)
+    if not n:
+        return {"n": 0}
+    return {
+        "n": n,
+        "recall_at_1": round(sum(r == 1 for r in ranks) / n, 4),
+        "recall_at_5": round(sum(r is not None and r <= 5 for r in ranks) / n, 4),
+        "mrr": round(sum(1 / r for r in ranks if r) / n, 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--sections", type=int, nargs="*", help="section numbers (default: all)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--misses", action="store_true", help="list questions not found at rank 1")
+    args = p.parse_args(argv)
+
+    from interviewer.config import load_settings
+    from interviewer.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(load_settings())
+    if not kb.is_index_current():
+        kb.build_index()
+    wanted = set(args.sections or [])
+    questions = [q for q in kb.questions if (not wanted or q.section in wanted)]
+    keyed = [q for q in questions if kb.key_for(q.id)]
+    paraphrases = [p for p in json.loads(PARAPHRASES.read_text(encoding="utf-8"))
+                   if p["id"] in {q.id for q in keyed}] if PARAPHRASES.exists() else []
+
+    progress = Progress(len(keyed) + len(paraphrases), "retrieval")
+    guide_ranks, para_ranks, misses = [], [], []
+    for i, q in enumerate(keyed, start=1):
+        r = rank_of(kb, q.text, q.id)
+        guide_ranks.append(r)
+        if r != 1:
+            misses.append({"id": q.id, "text": q.text, "rank": r, "kind": "guide"})
+        progress.step(i)
+    for j, item in enumerate(paraphrases, start=len(keyed) + 1):
+        r = rank_of(kb, item["paraphrase"], item["id"])
+        para_ranks.append(r)
+        if r != 1:
+            misses.append({"id": item["id"], "text": item["paraphrase"], "rank": r,
+                           "kind": "paraphrase"})
+        progress.step(j)
+
+    result = {
+        "sections": sorted(wanted) if wanted else "all",
+        **summarize(guide_ranks),
+        "questions_without_key": len(questions) - len(keyed),
+        "paraphrases": summarize(para_ranks),
+        "combined": summarize(guide_ranks + para_ranks),
+    }
+    if args.misses:
+        result["misses"] = misses
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
