@@ -19,7 +19,10 @@ class CLIError(Exception):
 
 def _settings(args):
     return load_settings(knowledge_dir=getattr(args, "knowledge_dir", None),
-                         data_dir=getattr(args, "data_dir", None))
+                         data_dir=getattr(args, "data_dir", None),
+                         provider=getattr(args, "provider", None),
+                         model=getattr(args, "model", None),
+                         base_url=getattr(args, "base_url", None))
 
 
 def _knowledge_base(args):
@@ -90,11 +93,11 @@ def cmd_grade(args) -> int:
         answer = args.answer
     else:
         raise CLIError("give the answer with --answer TEXT or --answer-file FILE")
+    from .llm import LLMError, make_grader
+
     settings = _settings(args)
     if args.question_id:
         from .knowledge import KnowledgeBase
-        from .service import InterviewService
-        from .store import Store
 
         kb = KnowledgeBase(settings)
         if args.question_id not in kb.by_id:
@@ -102,15 +105,20 @@ def cmd_grade(args) -> int:
                            "(see `interviewer questions --json`)")
         if not kb.is_index_current():
             kb.build_index()
-        service = InterviewService(settings, kb, Store(settings.db_path))
-        grade = service.grade_question(kb.by_id[args.question_id], answer)
+        ref = kb.reference_for(kb.by_id[args.question_id])
+        offline = OfflineGrader(kb.embedder)
     elif args.question and args.reference:
         ref = reference_from_text(args.question, args.reference, classify(args.question))
-        text, original = truncate_answer(answer, settings.max_answer_chars)
-        grade = OfflineGrader().grade(ref, text)
-        grade.answer_truncated = original is not None
+        offline = OfflineGrader()
     else:
         raise CLIError("give --question-id ID, or --question TEXT with --reference TEXT")
+    try:
+        grader = make_grader(settings, offline)
+    except LLMError as exc:
+        raise CLIError(exc.reason) from None
+    text, original = truncate_answer(answer, settings.max_answer_chars)
+    grade = grader.grade(ref, text)
+    grade.answer_truncated = original is not None
     if args.json:
         _print_json(grade.model_dump(mode="json"))
     else:
@@ -191,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--answer")
     g.add_argument("--answer-file")
     g.add_argument("--json", action="store_true")
+    g.add_argument("--provider", choices=["offline", "openai", "anthropic", "openai-compatible"],
+                   help="grader (default: offline, or INTERVIEWER_PROVIDER); keys come from "
+                   "OPENAI_API_KEY / ANTHROPIC_API_KEY / INTERVIEWER_API_KEY")
+    g.add_argument("--model", help="model name for an LLM provider")
+    g.add_argument("--base-url", help="server URL, e.g. http://localhost:11434/v1 for Ollama")
     g.set_defaults(func=cmd_grade)
 
     s = sub.add_parser("search", help="show what retrieval returns for a text")
@@ -214,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CLIError, GuideError, FileNotFoundError) as exc:
+    except (CLIError, GuideError, FileNotFoundError, ValueError) as exc:
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return 2
 

@@ -26,7 +26,16 @@ _SOURCES = {
     "provider": ("INTERVIEWER_PROVIDER", "provider"),
     "model": ("INTERVIEWER_MODEL", "model"),
     "base_url": ("INTERVIEWER_BASE_URL", "base_url"),
+    "timeout_s": ("INTERVIEWER_TIMEOUT_S", "timeout_s"),
+    "max_retries": ("INTERVIEWER_MAX_RETRIES", "max_retries"),
+    "context_budget_tokens": ("INTERVIEWER_CONTEXT_BUDGET_TOKENS", "context_budget_tokens"),
 }
+PROVIDERS = ("offline", "openai", "anthropic", "openai-compatible")
+DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5",
+                  "openai-compatible": "llama3.1"}
+# Where each provider's key is looked up, after INTERVIEWER_API_KEY.
+KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY",
+           "openai-compatible": "OPENAI_API_KEY"}
 
 
 @dataclass
@@ -42,6 +51,10 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     api_key: SecretStr | None = field(default=None, repr=False)
+    timeout_s: float = 60.0
+    max_retries: int = 2
+    context_budget_tokens: int = 3000
+    prices: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.knowledge_dir = Path(self.knowledge_dir)
@@ -49,6 +62,13 @@ class Settings:
         self.index_dir = Path(self.index_dir) if self.index_dir else self.data_dir / "index"
         self.db_path = Path(self.db_path) if self.db_path else self.data_dir / "interviewer.db"
         self.max_answer_chars = int(self.max_answer_chars)
+        self.timeout_s = float(self.timeout_s)
+        self.max_retries = int(self.max_retries)
+        self.context_budget_tokens = int(self.context_budget_tokens)
+        if self.provider not in PROVIDERS:
+            raise ValueError(f"unknown provider {self.provider!r}; choose one of {PROVIDERS}")
+        if self.provider != "offline" and not self.model:
+            self.model = DEFAULT_MODELS[self.provider]
 
     @property
     def guide_path(self) -> Path:
@@ -76,7 +96,7 @@ def load_settings(secrets_path: Path | None = None, **overrides) -> Settings:
     secrets = read_secrets(secrets_path)
     values: dict = {}
     for f in fields(Settings):
-        if f.name == "api_key":
+        if f.name in ("api_key", "prices"):
             continue
         if overrides.get(f.name) is not None:
             values[f.name] = overrides[f.name]
@@ -86,7 +106,11 @@ def load_settings(secrets_path: Path | None = None, **overrides) -> Settings:
             values[f.name] = os.environ[env]
         elif key and secrets.get(key) is not None:
             values[f.name] = secrets[key]
-    key = overrides.get("api_key") or os.environ.get("INTERVIEWER_API_KEY") or secrets.get("api_key")
+    provider = values.get("provider", "offline")
+    key = (overrides.get("api_key") or os.environ.get("INTERVIEWER_API_KEY")
+           or os.environ.get(KEY_ENV.get(provider, ""), "") or secrets.get("api_key"))
     if key:
         values["api_key"] = key if isinstance(key, SecretStr) else SecretStr(str(key))
+    if isinstance(secrets.get("prices"), dict):
+        values["prices"] = {m: tuple(v) for m, v in secrets["prices"].items()}
     return Settings(**values)

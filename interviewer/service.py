@@ -43,6 +43,35 @@ def truncate_answer(answer: str, limit: int) -> tuple[str, int | None]:
     return cut, len(answer)
 
 
+@dataclass
+class PendingGrade:
+    """An answer being graded: iterate `stream` for feedback text, then `finish`."""
+
+    answer: str
+    original_len: int | None
+    base: object
+    stream: object
+
+
+def session_usage(interview: Interview) -> dict:
+    """Tokens and estimated cost of the LLM calls behind an interview's grades."""
+    total = {"input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0, "estimated": False,
+             "cost_known": True, "calls": 0}
+    for turn in interview.turns:
+        usage = (turn.grade or {}).get("usage")
+        if not usage:
+            continue
+        total["calls"] += 1
+        total["input_tokens"] += usage["input_tokens"]
+        total["output_tokens"] += usage["output_tokens"]
+        total["estimated"] |= bool(usage.get("estimated"))
+        if usage.get("cost_usd") is None:
+            total["cost_known"] = False
+        else:
+            total["cost_usd"] = round(total["cost_usd"] + usage["cost_usd"], 6)
+    return total
+
+
 class InterviewService:
     """Runs interviews over a knowledge base, a grader and a store."""
 
@@ -52,6 +81,10 @@ class InterviewService:
         self.kb = kb
         self.store = store
         self.grader = grader or OfflineGrader(kb.embedder)
+
+    def with_grader(self, grader) -> "InterviewService":
+        """The same knowledge base and store with another grader (one per user session)."""
+        return InterviewService(self.settings, self.kb, self.store, grader)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -77,44 +110,54 @@ class InterviewService:
 
     def submit(self, interview: Interview, answer: str) -> AnswerOutcome:
         """Grade the pending turn's answer, store it, then advance the interview."""
+        pending = self.begin(interview, answer)
+        if isinstance(pending, AnswerOutcome):
+            return pending
+        for _ in pending.stream:
+            pass
+        return self.finish(interview, pending)
+
+    def begin(self, interview: Interview, answer: str) -> "PendingGrade | AnswerOutcome":
+        """Start grading: an empty answer is refused; otherwise a stream of feedback text."""
         turn = interview.pending
         if turn is None:
             raise InterviewError("no question is waiting for an answer")
         if not answer or not answer.strip():
             return AnswerOutcome(status="empty", message=EMPTY_ANSWER_MESSAGE)
         graded_text, original_len = truncate_answer(answer, self.settings.max_answer_chars)
-        grade = self.grade_turn(interview, turn, graded_text)
-        if original_len:
+        question = self.question(turn.question_id)
+        base = self.kb.reference_for(question)
+        ref = base if turn.kind == "main" else \
+            self.kb.follow_up_reference(base, turn.prompt, turn.target)
+        return PendingGrade(answer=answer, original_len=original_len, base=base,
+                            stream=self.grader.grade_stream(ref, graded_text))
+
+    def finish(self, interview: Interview, pending: "PendingGrade") -> AnswerOutcome:
+        """Record a finished grade: stored in SQLite before it is returned for display."""
+        turn = interview.pending
+        grade = pending.stream.grade
+        if grade is None:
+            raise InterviewError("the grade stream was not consumed")
+        if turn.kind == "follow_up" and grade.status == "graded" and grade.grader == "offline":
+            # The next offline follow-up probes a gap of the main answer not probed yet.
+            main = interview.main_turn(turn.question_index)
+            probed = {t.target for t in interview.turns if t.question_index == turn.question_index}
+            missing = [p for p in (main.grade or {}).get("missing", []) if p not in probed]
+            grade.follow_up_target, grade.follow_up = self.grader.follow_up(pending.base, missing)
+        if pending.original_len:
             grade.answer_truncated = True
-            grade.flags.insert(0, f"Your answer was {original_len:,} characters; only the first "
-                               f"{len(graded_text):,} were graded (limit "
-                               f"{self.settings.max_answer_chars:,}).")
-        interview.record_answer(answer, grade.model_dump(mode="json"))
+            grade.flags.insert(0, f"Your answer was {pending.original_len:,} characters; only the "
+                               f"first {self.settings.max_answer_chars:,} were graded.")
+        interview.record_answer(pending.answer, grade.model_dump(mode="json"))
         self.store.save_turn(interview, turn)
         return AnswerOutcome(status=grade.status, turn=turn, grade=grade,
-                             truncated_from=original_len)
+                             truncated_from=pending.original_len)
 
     def skip(self, interview: Interview) -> Turn:
         """Skip the pending turn and store that."""
         turn = interview.skip()
         self.store.save_turn(interview, turn)
         return turn
-
-    def grade_turn(self, interview: Interview, turn: Turn, answer: str) -> Grade:
-        """Grade an answer to a main question or to one of its follow-ups."""
-        question = self.question(turn.question_id)
-        base = self.kb.reference_for(question)
-        if turn.kind == "main":
-            return self.grader.grade(base, answer)
-        ref = self.kb.follow_up_reference(base, turn.prompt, turn.target)
-        grade = self.grader.grade(ref, answer)
-        if grade.status == "graded":
-            # The next follow-up probes a gap of the main answer not probed yet.
-            main = interview.main_turn(turn.question_index)
-            probed = {t.target for t in interview.turns if t.question_index == turn.question_index}
-            missing = [p for p in (main.grade or {}).get("missing", []) if p not in probed]
-            grade.follow_up_target, grade.follow_up = self.grader.follow_up(base, missing)
-        return grade
 
     def grade_question(self, question: Question, answer: str) -> Grade:
         """Grade a one-off answer to a guide question (CLI, evals)."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# Sections whose every question must have an answer key. Extend as keys land.
-COVERED_SECTIONS = [4, 9]
+# Sections whose every question must have an answer key: all 38 of the guide.
+COVERED_SECTIONS = list(range(1, 39))
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +39,11 @@ def kb(settings):
     from interviewer.knowledge import KnowledgeBase
 
     base = KnowledgeBase(settings)
+    # A developer's own index (from `make run`) seeds the test index, and the
+    # incremental sync brings it to the notes; a clean clone builds it whole.
+    own = REPO / ".interviewer" / "index"
+    if own.exists() and not settings.index_dir.exists():
+        shutil.copytree(own, settings.index_dir)
     base.build_index()
     return base
 

@@ -82,6 +82,9 @@ class Grade(BaseModel):
     kind: str = "concept"
     reference: str | None = None
     answer_truncated: bool = False
+    usage: dict | None = None  # input/output tokens, whether estimated, cost in USD
+    cross_check_score: float | None = None  # the offline grader's score, for LLM grades
+    fallback_reason: str | None = None  # why an LLM grade fell back to the offline one
 
     @property
     def grader_label(self) -> str:

@@ -99,6 +99,18 @@ class OfflineGrader:
             follow_up=follow_up, follow_up_target=target, flags=flags, **base,
         )
 
+    def grade_stream(self, ref: ReferenceAnswer, answer: str):
+        """The same interface as the LLM grader's: feedback text, then `.grade`."""
+        from .llm import GradeStream
+
+        def run():
+            grade = self.grade(ref, answer)
+            if grade.feedback:
+                yield grade.feedback
+            return grade
+
+        return GradeStream(run())
+
     # -- measurement -------------------------------------------------------
 
     def pair_features(self, question: str, reference: str, answer: str) -> dict | None:

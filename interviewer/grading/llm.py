@@ -1,0 +1,319 @@
+"""The LLM grader: same rubric, same evidence, same `Grade` as the offline grader.
+
+The model returns structured output (JSON schema / forced tool), validated
+with pydantic and against the evidence actually given; one repair attempt
+carries the validation errors back. Any failure after the SDK's own retries
+ends in the offline grade, labelled as such. The offline grade is computed
+every time anyway, to cross-check the LLM's score.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Generator, Iterator
+
+from pydantic import BaseModel, Field, ValidationError
+
+from ..llm.base import ChatModel, Usage
+from ..llm.errors import LLMError
+from ..prompts import load_prompt, version
+from ..tokens import cost_usd, count_tokens, truncate_tokens
+from .guards import split_injections
+from .models import CriterionScore, Evidence, Grade, ReferenceAnswer
+from .offline import OfflineGrader
+from .rubrics import level_for, rubric_for
+
+SCHEMA_NAME = "submit_grade"
+DISAGREEMENT_POINTS = 3.5
+_CITE_RE = re.compile(r"\[(\d+)\]")
+
+
+class LLMCriterion(BaseModel):
+    """One criterion as the model scores it."""
+
+    name: str
+    score: float = Field(ge=0, le=10)
+    reason: str
+
+
+class LLMGradePayload(BaseModel):
+    """What the model must return (feedback first, so it streams first)."""
+
+    feedback: str = Field(min_length=1)
+    criteria: list[LLMCriterion]
+    covered: list[str]
+    missing: list[str]
+    citations: list[int]
+    model_answer: list[str]
+    follow_up: str = Field(min_length=1)
+
+
+def payload_schema() -> dict:
+    """JSON schema in the strict form providers accept (all required, no extras)."""
+    criterion = {
+        "type": "object", "additionalProperties": False,
+        "properties": {"name": {"type": "string"}, "score": {"type": "number"},
+                       "reason": {"type": "string"}},
+        "required": ["name", "score", "reason"],
+    }
+    strings = {"type": "array", "items": {"type": "string"}}
+    return {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "feedback": {"type": "string"},
+            "criteria": {"type": "array", "items": criterion},
+            "covered": strings, "missing": strings,
+            "citations": {"type": "array", "items": {"type": "integer"}},
+            "model_answer": strings,
+            "follow_up": {"type": "string"},
+        },
+        "required": ["feedback", "criteria", "covered", "missing", "citations", "model_answer",
+                     "follow_up"],
+    }
+
+
+def validate_payload(data: dict | None, criteria_names: list[str],
+                     evidence_numbers: set[int]) -> tuple[LLMGradePayload | None, list[str]]:
+    """The payload if it is usable, else the reasons it is not (for the repair prompt)."""
+    if data is None:
+        return None, ["the reply was not a JSON object"]
+    try:
+        payload = LLMGradePayload.model_validate(data)
+    except ValidationError as exc:
+        return None, [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:8]]
+    errors = []
+    names = [c.name for c in payload.criteria]
+    if sorted(names) != sorted(criteria_names):
+        errors.append(f"criteria must be exactly {criteria_names}, got {names}")
+    cited = set(payload.citations) | {int(n) for n in _CITE_RE.findall(payload.feedback)}
+    unknown = sorted(cited - evidence_numbers)
+    if unknown:
+        errors.append(f"citations {unknown} do not exist; cite only {sorted(evidence_numbers)}")
+    return (None if errors else payload), errors
+
+
+class FeedbackExtractor:
+    """Pulls the "feedback" string out of JSON text as it streams in."""
+
+    def __init__(self):
+        self.buffer = ""
+        self.emitted = 0
+        self.done = False
+
+    def feed(self, chunk: str) -> str:
+        """New feedback text decoded since the last call."""
+        self.buffer += chunk
+        if self.done:
+            return ""
+        m = re.search(r'"feedback"\s*:\s*"', self.buffer)
+        if not m:
+            return ""
+        text, i, out = self.buffer[m.end():], 0, []
+        while i < len(text):
+            c = text[i]
+            if c == '"':
+                self.done = True
+                break
+            if c == "\\":
+                if i + 1 >= len(text):
+                    break  # escape split across chunks: wait for the rest
+                nxt = text[i + 1]
+                if nxt == "u":
+                    if i + 6 > len(text):
+                        break
+                    out.append(chr(int(text[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                out.append({"n": "\n", "t": "\t", "r": "", "b": "", "f": ""}.get(nxt, nxt))
+                i += 2
+                continue
+            out.append(c)
+            i += 1
+        decoded = "".join(out)
+        new = decoded[self.emitted:]
+        self.emitted = len(decoded)
+        return new
+
+
+class GradeStream:
+    """Feedback text as it streams; `.grade` holds the finished Grade afterwards."""
+
+    def __init__(self, run: Generator[str, None, Grade]):
+        self._run = run
+        self.grade: Grade | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.grade = yield from self._run
+        return
+
+
+class LLMGrader:
+    """Grades with a chat model; the offline grader cross-checks and stands in on failure."""
+
+    name = "llm"
+
+    def __init__(self, chat: ChatModel, fallback: OfflineGrader, budget_tokens: int = 3000,
+                 prices: dict | None = None):
+        self.chat = chat
+        self.fallback = fallback
+        self.budget_tokens = budget_tokens
+        self.prices = prices
+        self.system = load_prompt("grade_system")
+        self.user = load_prompt("grade_user")
+        self.repair = load_prompt("grade_repair")
+        self.prompt_version = version(self.system, self.user, self.repair)
+
+    @property
+    def label(self) -> str:
+        """What the sidebar shows."""
+        return f"LLM grader ({self.chat.label})"
+
+    def follow_up(self, ref: ReferenceAnswer, missing: list[str]):
+        """A follow-up for the offline path (used when a grade fell back)."""
+        return self.fallback.follow_up(ref, missing)
+
+    def grade(self, ref: ReferenceAnswer, answer: str) -> Grade:
+        """Grade in one call (no streaming)."""
+        gen = self._run(ref, answer, stream=False)
+        try:
+            while True:
+                next(gen)
+        except StopIteration as done:
+            return done.value
+
+    def grade_stream(self, ref: ReferenceAnswer, answer: str) -> GradeStream:
+        """Grade while streaming the feedback text."""
+        return GradeStream(self._run(ref, answer, stream=True))
+
+    # -- the run ---------------------------------------------------------------
+
+    def _run(self, ref: ReferenceAnswer, answer: str, stream: bool) -> Generator[str, None, Grade]:
+        offline = self.fallback.grade(ref, answer)
+        if offline.status != "graded":
+            return offline  # empty answer or no answer key: nothing for an LLM to grade
+        text, injected = split_injections(answer)
+        if not text.strip():
+            return offline
+        rubric = rubric_for(ref.kind)
+        evidence = self.fit_evidence(ref, text)
+        numbers = {e.n for e in evidence}
+        request = self.user.render(
+            kind=rubric.kind, question=ref.question, rubric=rubric.describe(),
+            key_points="\n".join(f"- {p}" for p in ref.key_points),
+            evidence="\n\n".join(f"[{e.n}] {e.source} › {e.heading} ({e.part})\n{e.text}"
+                                 for e in evidence),
+            # The closing tag cannot be faked from inside the answer.
+            answer=text.replace("</candidate_answer>", "</ candidate_answer>"),
+        )
+        system = self.system.text
+        usage = Usage()
+        user = request
+        errors: list[str] = []
+        for attempt in (1, 2):
+            try:
+                if stream:
+                    extractor = FeedbackExtractor()
+                    result = yield from _relay(self.chat.stream_structured(
+                        system, user, SCHEMA_NAME, payload_schema()), extractor.feed)
+                else:
+                    result = self.chat.structured(system, user, SCHEMA_NAME, payload_schema())
+            except LLMError as exc:
+                if stream:
+                    yield f"\n\n_LLM grader unavailable ({exc.reason}); showing the offline grade._"
+                return self._fallback(offline, exc.reason, usage, system + user)
+            usage = _add(usage, result.usage, system + user, result.text)
+            payload, errors = validate_payload(result.data, [c.name for c in rubric.criteria],
+                                               numbers)
+            if payload is not None:
+                return self._grade(ref, payload, evidence, offline, usage, injected)
+            if attempt == 1:
+                if stream:
+                    yield "\n\n_The grader's reply was not valid; asking it once more…_\n\n"
+                user = self.repair.render(request=request, errors="; ".join(errors),
+                                          previous=result.text[:4000])
+        if stream:
+            yield "\n\n_The LLM grader's reply was invalid twice; showing the offline grade._"
+        return self._fallback(offline, "invalid output after one repair attempt: "
+                              + "; ".join(errors)[:300], usage, "")
+
+    def fit_evidence(self, ref: ReferenceAnswer, answer: str) -> list[Evidence]:
+        """Evidence in order (answer key first) within the token budget; the last cut short."""
+        fixed = count_tokens(self.system.text + self.user.text + ref.question + answer
+                             + rubric_for(ref.kind).describe() + " ".join(ref.key_points))
+        room = max(self.budget_tokens - fixed, 200)
+        kept = []
+        for ev in ref.evidence:
+            cost = count_tokens(ev.text) + 20
+            if cost <= room:
+                kept.append(ev)
+                room -= cost
+            elif room > 60:
+                kept.append(ev.model_copy(update={"text": truncate_tokens(ev.text, room - 20)}))
+                break
+            else:
+                break
+        return kept or ref.evidence[:1]
+
+    def _usage_dict(self, usage: Usage) -> dict:
+        return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+                "estimated": usage.estimated,
+                "cost_usd": cost_usd(self.chat.provider, self.chat.model, usage.input_tokens,
+                                     usage.output_tokens, self.prices)}
+
+    def _grade(self, ref: ReferenceAnswer, payload: LLMGradePayload, evidence: list[Evidence],
+               offline: Grade, usage: Usage, injected: list[str]) -> Grade:
+        rubric = rubric_for(ref.kind)
+        by_name = {c.name: c for c in payload.criteria}
+        criteria = [CriterionScore(name=c.name, score=round(by_name[c.name].score, 1),
+                                   weight=c.weight, level=level_for(by_name[c.name].score),
+                                   reason=by_name[c.name].reason) for c in rubric.criteria]
+        score = round(sum(c.weight * c.score for c in criteria), 1)
+        flags = [f for f in offline.flags if f.startswith("Instructions to the grader")] \
+            if injected else []
+        if abs(score - (offline.score or 0)) >= DISAGREEMENT_POINTS:
+            flags.append(f"The LLM grade ({score}) and the offline grader ({offline.score}) "
+                         f"disagree by {abs(score - offline.score):.1f} points: check the "
+                         "feedback against the cited notes.")
+        cited = set(payload.citations) | {int(n) for n in _CITE_RE.findall(payload.feedback)}
+        return Grade(
+            status="graded", score=score, criteria=criteria, covered=payload.covered,
+            missing=payload.missing, feedback=payload.feedback,
+            model_answer=payload.model_answer, follow_up=payload.follow_up,
+            follow_up_target=payload.missing[0] if payload.missing else None,
+            citations=[e for e in evidence if e.n in cited] or evidence[:1], flags=flags,
+            grader="llm", model=self.chat.label, prompt_version=self.prompt_version,
+            question_id=ref.question_id, kind=rubric.kind, reference=ref.key_title,
+            usage=self._usage_dict(usage), cross_check_score=offline.score,
+        )
+
+    def _fallback(self, offline: Grade, reason: str, usage: Usage, prompt: str) -> Grade:
+        grade = offline.model_copy(deep=True)
+        grade.fallback_reason = f"LLM grader ({self.chat.label}) failed: {reason}"
+        grade.flags.insert(0, grade.fallback_reason + ". This is the offline grader's grade.")
+        if usage.input_tokens or usage.output_tokens:
+            grade.usage = self._usage_dict(usage)
+        return grade
+
+
+def _relay(gen: Iterator[str], feed: Callable[[str], str]) -> Generator[str, None, object]:
+    """Yield the feedback text found in a stream of JSON; return the stream's result."""
+    while True:
+        try:
+            chunk = next(gen)
+        except StopIteration as done:
+            return done.value
+        text = feed(chunk)
+        if text:
+            yield text
+
+
+def _add(total: Usage, call: Usage, prompt: str, reply: str) -> Usage:
+    """Sum usage; count locally (and mark estimated) when the API reported none."""
+    if call.estimated and not (call.input_tokens or call.output_tokens):
+        call = Usage(count_tokens(prompt), count_tokens(reply), estimated=True)
+    return Usage(total.input_tokens + call.input_tokens, total.output_tokens + call.output_tokens,
+                 total.estimated or call.estimated)
+
+
+__all__ = ["LLMGrader", "GradeStream", "FeedbackExtractor", "payload_schema",
+           "validate_payload"]
