@@ -6,19 +6,26 @@ import threading
 
 import streamlit as st
 
-from interviewer.config import load_settings
+from dataclasses import replace
+
+from pydantic import SecretStr
+
+from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
+from interviewer.llm import LLMError, make_grader
 from interviewer.grading.models import Evidence, Grade
 from interviewer.interview import Interview, InterviewConfig, Turn
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (criteria_rows, grader_caption, score_text, source_body,
                                  source_title, summary_rows)
-from interviewer.service import InterviewService
+from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.store import Store
 
 PROFILE = "default"
 
-st.set_page_config(page_title="Gen-AI Mock Interviewer", page_icon=":material/record_voice_over:", layout="centered")
+st.set_page_config(page_title="Gen-AI Mock Interviewer",
+                   page_icon=":material/record_voice_over:", layout="centered")
+DEFAULT_SECTIONS = [4, 9]
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,7 +56,8 @@ def sidebar(service: InterviewService) -> None:
     with st.sidebar:
         st.header("Interview settings")
         chosen = st.multiselect(
-            "Sections", options=list(sections), default=covered or list(sections)[:1],
+            "Sections", options=list(sections),
+            default=[n for n in DEFAULT_SECTIONS if n in covered] or covered[:1] or [1],
             format_func=lambda n: f"{n}. {sections[n]['title']} ({sections[n]['keys']}/"
                                   f"{sections[n]['questions']} keys)",
             key="sections",
@@ -68,13 +76,75 @@ def sidebar(service: InterviewService) -> None:
             st.session_state.pop("notice", None)
             st.rerun()
         st.divider()
-        st.subheader("Grader")
-        st.markdown("**Offline grader** (active): local embedding model, no API key, "
-                    "deterministic.")
+        grader_settings(service)
         errors = kb.notes.errors
         if errors:
             st.error("Some notes files are malformed and were skipped:\n\n"
                      + "\n".join(f"- `{e}`" for e in errors))
+
+
+def grader_settings(service: InterviewService) -> None:
+    """Choose the grader; an LLM client lives in this session only, never on disk."""
+    base = service.settings
+    st.subheader("Grader")
+    provider = st.selectbox("Provider", PROVIDERS, index=PROVIDERS.index(base.provider),
+                            key="provider", help="offline needs no key and no network")
+    if provider != "offline":
+        model = st.text_input("Model", value=base.model if base.provider == provider and base.model
+                              else DEFAULT_MODELS[provider], key="model")
+        url = st.text_input("Base URL", value=base.base_url or (
+            "http://localhost:11434/v1" if provider == "openai-compatible" else ""),
+            key="base_url", help="for Ollama, vLLM, llama.cpp server or LM Studio")
+        has_env_key = base.api_key is not None and base.provider == provider
+        key = st.text_input("API key", type="password", key="api_key",
+                            placeholder=f"from {KEY_ENV[provider]}" if has_env_key else "",
+                            help="kept in this browser session's memory only")
+        if st.button("Use this grader", width="stretch"):
+            settings = replace(base, provider=provider, model=model or DEFAULT_MODELS[provider],
+                               base_url=url or None,
+                               api_key=SecretStr(key) if key else
+                               (base.api_key if has_env_key else None))
+            try:
+                st.session_state.grader = make_grader(settings, service.grader)
+                st.session_state.pop("grader_error", None)
+            except LLMError as exc:
+                st.session_state.grader_error = exc.reason
+    elif st.session_state.get("grader") is not None and st.button("Use the offline grader"):
+        st.session_state.grader = None
+    if st.session_state.get("grader_error"):
+        st.error(st.session_state.grader_error)
+    active = st.session_state.get("grader")
+    if active is None:
+        st.markdown("**Active: offline grader** — local embedding model, no API key, "
+                    "deterministic.")
+    else:
+        st.markdown(f"**Active: {active.label}**, cross-checked by the offline grader, which "
+                    "also stands in if the provider fails.")
+
+
+def session_service(service: InterviewService) -> InterviewService:
+    """The shared service with this session's grader."""
+    if "grader" not in st.session_state:
+        try:
+            st.session_state.grader = None if service.settings.provider == "offline" else \
+                make_grader(service.settings, service.grader)
+        except LLMError as exc:
+            st.session_state.grader = None
+            st.session_state.grader_error = exc.reason
+    grader = st.session_state.grader
+    return service if grader is None else service.with_grader(grader)
+
+
+def usage_caption(interview: Interview) -> None:
+    """Tokens and estimated cost of this interview's LLM calls."""
+    usage = session_usage(interview)
+    if not usage["calls"]:
+        return
+    tokens = f"{usage['input_tokens']:,} in / {usage['output_tokens']:,} out tokens"
+    if usage["estimated"]:
+        tokens += " (estimated with cl100k)"
+    cost = f"≈ ${usage['cost_usd']:.4f}" if usage["cost_known"] else "cost unknown for this model"
+    st.sidebar.caption(f"This interview: {usage['calls']} LLM calls, {tokens}, {cost}")
 
 
 def current_interview(service: InterviewService) -> Interview | None:
@@ -110,7 +180,7 @@ def render_feedback(grade: Grade, key: str) -> None:
         st.warning(flag)
     st.markdown(grade.feedback)
     if grade.criteria:
-        st.dataframe(criteria_rows(grade), hide_index=True, width="stretch")
+        st.table(criteria_rows(grade), border="horizontal", hide_index=True)
     covered, missing = st.columns(2)
     with covered:
         st.markdown("**Covered**")
@@ -158,9 +228,10 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
         st.subheader("Interview summary")
         overall = summary["overall"]
         st.metric("Overall", f"{overall:.1f} / 10" if overall is not None else "no scored answers")
+        graders = sorted({r["grader"] for r in summary["questions"] if r["grader"]})
         st.caption(f"{summary['answered']} answered, {summary['skipped']} skipped; graded by the "
-                   "offline grader")
-        st.dataframe(summary_rows(summary), hide_index=True, width="stretch")
+                   f"{' and '.join(graders) or 'offline'} grader")
+        st.table(summary_rows(summary), border="horizontal", hide_index=True)
         topics = {t: s for t, s in summary["topics"].items() if s is not None}
         if topics:
             st.markdown("**Scores by topic**")
@@ -169,7 +240,7 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
 
 def main() -> None:
     """The page."""
-    service = get_service()
+    service = session_service(get_service())
     sidebar(service)
     st.title("Gen-AI Mock Interviewer")
     interview = current_interview(service)
@@ -178,6 +249,7 @@ def main() -> None:
                     "**Start new interview**. Answers are graded offline against the project's "
                     "answer keys, and every grade cites the notes it used.")
         return
+    usage_caption(interview)
     for i, turn in enumerate(interview.turns):
         render_turn(interview, turn, i)
     if interview.phase == "done":
@@ -186,25 +258,44 @@ def main() -> None:
     notice = st.session_state.pop("notice", None)
     if notice:
         st.warning(notice)
-    answer = st.chat_input("Your answer", key="answer")
-    if st.button("Skip this question", key="skip"):
+    grading = st.session_state.get("to_grade")
+    # Input is disabled while feedback streams; the answer waits in the session
+    # state, so a rerun mid-stream grades it again instead of losing it.
+    answer = st.chat_input("Your answer", key="answer", disabled=grading is not None)
+    if grading is None and st.button("Skip this question", key="skip"):
         service.skip(interview)
         st.rerun()
-    if answer is not None:
-        if not service.kb.embedder.loaded:
-            with st.spinner("Loading the grading model (first answer only)…"):
-                service.warmup.join()
-        try:
-            with st.spinner("Grading…"):
-                outcome = service.submit(interview, answer)
-        except ModelUnavailableError as exc:
-            st.error(f"Your answer could not be graded: {exc}. It is kept below so you can copy "
-                     "it and try again.")
-            st.code(answer, language=None)
-            return
-        if outcome.status == "empty":
-            st.session_state.notice = outcome.message
+    if answer is not None and grading is None:
+        st.session_state.to_grade = answer
         st.rerun()
+    if grading is not None:
+        grade_answer(service, interview, grading)
+
+
+def grade_answer(service: InterviewService, interview: Interview, answer: str) -> None:
+    """Stream the feedback for an answer, store the finished turn, then rerun."""
+    if not service.kb.embedder.loaded:
+        with st.spinner("Loading the grading model (first answer only)…"):
+            service.wait_until_ready()
+    try:
+        pending = service.begin(interview, answer)
+        if isinstance(pending, AnswerOutcome):
+            st.session_state.notice = pending.message
+        else:
+            with st.chat_message("user"):
+                st.markdown(answer)
+            with st.chat_message("assistant", avatar=":material/grading:"):
+                st.caption("Feedback (streaming)…")
+                st.write_stream(pending.stream)
+            service.finish(interview, pending)
+    except ModelUnavailableError as exc:
+        st.session_state.pop("to_grade", None)
+        st.error(f"Your answer could not be graded: {exc}. It is kept below so you can copy it "
+                 "and try again.")
+        st.code(answer, language=None)
+        return
+    st.session_state.pop("to_grade", None)
+    st.rerun()
 
 
 main()

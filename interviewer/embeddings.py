@@ -105,45 +105,32 @@ class Embedder:
                                pieces=pieces))
         return out
 
-    def encode_packed(self, units: list[str], window: int = 254) -> list["Encoded"]:
-        """Encode consecutive sentences packed into shared sequences.
+    def encode_units(self, units: list[str]) -> list["Encoded"]:
+        """Encode an answer's sentences for grading: each on its own, in one batch.
 
-        One forward pass over a few long sequences costs less than one per
-        sentence padded to the longest; each sentence's vector is the mean of
-        its own tokens (the model's pooling), read in the context of its
-        neighbours. This keeps a warm grade of a long answer within budget.
+        Same result as the model's own encode (mean pooling over each sentence),
+        computed with ONNX Runtime when available, which is what keeps a warm
+        grade of a long answer within budget on a 2-core CPU.
         """
         if not units:
             return []
         tok = self.load().tokenizer
-        ids = [i[:window] for i in tok(list(units), add_special_tokens=False)["input_ids"]]
-        groups: list[list[int]] = [[]]
-        for u, unit_ids in enumerate(ids):
-            if groups[-1] and sum(len(ids[k]) for k in groups[-1]) + len(unit_ids) > window:
-                groups.append([])
-            groups[-1].append(u)
-        seqs, spans = [], {}
-        for g, members in enumerate(groups):
-            seq = [tok.cls_token_id]
-            for u in members:
-                spans[u] = (g, len(seq), len(seq) + len(ids[u]))
-                seq += ids[u]
-            seqs.append(seq + [tok.sep_token_id])
-        width = max(len(x) for x in seqs)
-        input_ids = np.array([x + [tok.pad_token_id] * (width - len(x)) for x in seqs], np.int64)
-        mask = np.array([[1] * len(x) + [0] * (width - len(x)) for x in seqs], np.int64)
+        batch = tok(list(units), padding=True, truncation=True, max_length=256,
+                    return_tensors="np")
+        ids = batch["input_ids"].astype(np.int64)
+        mask = batch["attention_mask"].astype(np.int64)
         # numpy from here on: a torch op would wake torch's thread pool, whose
         # spinning threads then compete with ONNX Runtime's on a 2-core machine.
-        hidden = self._hidden_states(input_ids, mask)
+        hidden = self._hidden_states(ids, mask)
         out = []
-        for u in range(len(units)):
-            g, start, end = spans[u]
-            if end == start:  # a unit with no tokens (should not happen): use the sequence
-                start, end = 1, len(seqs[g]) - 1
-            raw = hidden[g, start:end]
-            vector = _unit(raw.mean(axis=0))
+        for i in range(len(units)):
+            n = int(mask[i].sum())
+            vector = _unit(hidden[i, :n].mean(axis=0))  # the model's pooling: specials included
+            raw = hidden[i, 1:n - 1] if n > 2 else hidden[i, :n]
             tokens = raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
-            pieces = [p.lstrip("#").lower() for p in tok.convert_ids_to_tokens(ids[u])]
+            pieces = [p.lstrip("#").lower()
+                      for p in tok.convert_ids_to_tokens(ids[i, 1:n - 1].tolist() if n > 2
+                                                         else ids[i, :n].tolist())]
             out.append(Encoded(vector=vector.astype(np.float32),
                                tokens=tokens.astype(np.float32), pieces=pieces))
         return out

@@ -22,6 +22,8 @@ from .notes import AnswerKey, load_notes
 # questions are near-duplicates (same topic asked in another section).
 RETRIEVED_KEY_MIN_SIMILARITY = 0.80
 RELATED_MIN_SIMILARITY = 0.35
+# A free-text question is graded against the closest key only if it is this close.
+TEXT_KEY_MIN_SIMILARITY = 0.55
 
 
 class KnowledgeBase:
@@ -139,7 +141,9 @@ class KnowledgeBase:
                 return self.reference_for(q)
         kind = kind or classify(text)
         hit = next((h for h in self.search(text, k=5) if h["metadata"].get("key")), None)
-        key = self.key_for(hit["metadata"]["key"]) if hit else None
+        # Grading against a key for another topic would be a made-up grade.
+        close = hit is not None and hit["similarity"] >= TEXT_KEY_MIN_SIMILARITY
+        key = self.key_for(hit["metadata"]["key"]) if close else None
         if key is None:
             return ReferenceAnswer(question=text, kind=kind, key_points=[])
         evidence = [_evidence(i + 1, row, is_key=True)

@@ -18,19 +18,27 @@ def score_text(grade: Grade) -> str:
 
 def grader_caption(grade: Grade) -> str:
     """Which grader produced the grade, always shown beside the score."""
-    caption = f"Graded by the {grade.grader} grader"
-    if grade.model:
-        caption += f" ({grade.model})"
-    if grade.prompt_version:
-        caption += f", prompt {grade.prompt_version[:8]}"
-    if grade.grader == "offline":
-        caption += ": key-point coverage with a local embedding model, no LLM"
+    if grade.grader == "llm":
+        caption = f"Graded by the LLM grader ({grade.model})"
+        if grade.prompt_version:
+            caption += f", prompt {grade.prompt_version[:8]}"
+        if grade.cross_check_score is not None:
+            caption += f"; offline cross-check {grade.cross_check_score:.1f}"
+        if grade.usage:
+            u = grade.usage
+            est = " est." if u.get("estimated") else ""
+            cost = f", ${u['cost_usd']:.4f}" if u.get("cost_usd") is not None else ""
+            caption += f"; {u['input_tokens'] + u['output_tokens']:,} tokens{est}{cost}"
+        return caption
+    caption = "Graded by the offline grader: key-point coverage with a local embedding model, no LLM"
+    if grade.fallback_reason:
+        caption += " (fallback: the LLM grader failed)"
     return caption
 
 
 def criteria_rows(grade: Grade) -> list[dict]:
     """Rows for the per-criterion table."""
-    return [{"criterion": c.name, "score": c.score, "weight": f"{c.weight:.0%}", "level": c.level}
+    return [{"criterion": c.name, "score": f"{c.score:.1f}", "weight": f"{c.weight:.0%}", "level": c.level}
             for c in grade.criteria]
 
 

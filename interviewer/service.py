@@ -81,10 +81,18 @@ class InterviewService:
         self.kb = kb
         self.store = store
         self.grader = grader or OfflineGrader(kb.embedder)
+        self.warmup = None  # a thread loading the model, set by the app
+
+    def wait_until_ready(self) -> None:
+        """Block until the background warm-up (model load, index check) is done."""
+        if self.warmup is not None:
+            self.warmup.join()
 
     def with_grader(self, grader) -> "InterviewService":
         """The same knowledge base and store with another grader (one per user session)."""
-        return InterviewService(self.settings, self.kb, self.store, grader)
+        other = InterviewService(self.settings, self.kb, self.store, grader)
+        other.warmup = self.warmup
+        return other
 
     # -- lifecycle ---------------------------------------------------------------
 

@@ -202,7 +202,8 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
 
     depth_sim = (float((unit_vecs[on_topic] @ depth_vecs.T).max())
                  if len(depth_vecs) and on_topic.any() else 0.0)
-    markers = len(_DEPTH_MARKERS.findall(text))
+    focused_text = " ".join(u for u, ok in zip(units, on_topic) if ok)
+    markers = len(_DEPTH_MARKERS.findall(focused_text))
     # Depth needs room: a one-liner cannot show trade-offs however on-topic it is.
     depth = (min(1.0, max(_band(depth_sim), markers / 4) / 0.7) * min(1.0, coverage * 2)
              * min(1.0, focused_ratio / 0.5))

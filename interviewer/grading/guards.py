@@ -18,8 +18,13 @@ _INJECTION_RE = re.compile(
     r"|\b(grade|score|rate|mark)\s+(me|this( answer| response)?|it)\s+(as|at|with|a|an)\b"
     r"|\b\d{1,2}(\.\d)?\s*(/|out of)\s*10\b"
     r"|\b(full|perfect|maximum|top|highest)\s+(marks|score|grade|points)\b"
-    r"|\b(you are|act as|as the|dear|attention|note to( the)?)\s+(an? |the )?"
-    r"(grader|examiner|evaluator|assistant|language model|ai|llm)\b"
+    r"|\b(you are|you're|act as|acting as|as the|as an?|dear|attention|note to( the)?)\s+"
+    r"([\w-]+\s+){0,3}(grader|examiner|evaluator|assistant|language model|ai|llm|judge|"
+    r"reviewer|marker)s?\b"
+    r"|\b(lenient|generous)\b.{0,30}\b(grader|grading|evaluator|score|marks?)\b"
+    r"|\bscore\s*[:=]\s*\d"
+    r"|\b(must|should|will|shall)\s+(give|award|assign|rate|score|grade)\s+(me|this|it|"
+    r"the (answer|response|candidate)|full|top|\d)"
     r"|\b(system prompt|new instructions?|developer message)\b"
     r"|\bthis answer (is|deserves|should (get|receive|be))\b",
     re.I,
@@ -28,13 +33,15 @@ _INJECTION_RE = re.compile(
 
 def split_injections(answer: str) -> tuple[str, list[str]]:
     """Return the answer without grader-directed sentences, and those sentences."""
-    kept: list[str] = []
-    removed: list[str] = []
-    for unit in sentences(answer, max_words=10_000):
-        (removed if _INJECTION_RE.search(unit) else kept).append(unit)
+    removed = [u for u in sentences(answer, max_words=10_000) if _INJECTION_RE.search(u)]
     if not removed:
         return answer, []
-    return " ".join(kept), removed
+    # Cut only those sentences and keep the rest verbatim, so the remaining
+    # answer is graded exactly as if the instruction had never been written.
+    text = answer
+    for unit in removed:
+        text = text.replace(unit, " ", 1)
+    return re.sub(r"[ \t]{2,}", " ", text).strip(), removed
 
 
 def is_keyword_list(answer: str) -> bool:

@@ -123,7 +123,7 @@ class OfflineGrader:
 
     def _measure(self, ref: ReferenceAnswer, text: str) -> F.Measurements:
         units = sentences(text) or [text]
-        unit_enc = self.embedder.encode_packed(units)
+        unit_enc = self.embedder.encode_units(units)
         answer_vec = F.unit_mean(np.vstack([u.vector for u in unit_enc]))
         question_enc, *point_enc = self.embedder.encode_tokens_cached([ref.question,
                                                                        *ref.key_points])

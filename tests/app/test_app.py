@@ -33,7 +33,7 @@ def captions(at):
 def test_three_question_interview_with_follow_ups_ends_in_a_summary(app):
     at = app().run()
     assert not at.exception
-    assert "Offline grader" in " ".join(m.value for m in at.sidebar.markdown)
+    assert "Active: offline grader" in " ".join(m.value for m in at.sidebar.markdown)
     at = start(at, questions=3, follow_ups=1)
     assert "Question 1 of 3" in captions(at)
     answers = 0
@@ -86,3 +86,45 @@ def test_reload_and_restart_resume_the_open_interview(app):
     st.cache_resource.clear()
     restarted = app().run()
     assert [m.value for m in restarted.markdown][:len(prompts)] == prompts[:len(prompts)]
+
+
+@pytest.fixture()
+def fake_llm():
+    from ..http.fake_llm import FakeLLM
+
+    server = FakeLLM().start()
+    yield server
+    server.stop()
+
+
+def test_one_turn_through_an_openai_compatible_server(app, fake_llm, monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_PROVIDER", "openai-compatible")
+    monkeypatch.setenv("INTERVIEWER_BASE_URL", fake_llm.url + "/v1")
+    monkeypatch.setenv("INTERVIEWER_MODEL", "tiny")
+    at = app().run()
+    assert "Active: LLM grader (openai-compatible · tiny)" in " ".join(
+        m.value for m in at.sidebar.markdown)
+    at = start(at, questions=1, follow_ups=1)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert not at.exception, at.exception
+    assert any(c.startswith("Graded by the LLM grader (openai-compatible · tiny)")
+               for c in captions(at))
+    assert any("did not cover the costs" in m.value for m in at.markdown)
+    assert "Follow-up 1" in captions(at)
+    assert any("What does this cost you in production" in m.value for m in at.markdown)
+    usage = [c.value for c in at.sidebar.caption if c.value.startswith("This interview:")]
+    assert usage and "1 LLM calls" in usage[0] and "$0.0000" in usage[0]
+    assert fake_llm.requests and fake_llm.requests[0]["body"]["stream"] is True
+
+
+def test_a_failing_provider_falls_back_and_says_so(app, fake_llm, monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_PROVIDER", "openai-compatible")
+    monkeypatch.setenv("INTERVIEWER_BASE_URL", fake_llm.url + "/v1")
+    monkeypatch.setenv("INTERVIEWER_MAX_RETRIES", "0")
+    at = start(app().run(), questions=1, follow_ups=0)
+    fake_llm.add(kind="status", code=500)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert not at.exception
+    assert any("LLM grader (openai-compatible · llama3.1) failed" in w.value for w in at.warning)
+    assert any("fallback" in c for c in captions(at))
+    assert ANSWER in [m.value for m in at.markdown]  # the answer is kept

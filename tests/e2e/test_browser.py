@@ -28,9 +28,15 @@ def free_port() -> int:
 
 
 @pytest.fixture()
-def server(repo, fresh_data_dir, tmp_path):
+def app_env():
+    """Extra environment for the app process (a test may add a provider)."""
+    return {}
+
+
+@pytest.fixture()
+def server(repo, fresh_data_dir, tmp_path, app_env):
     port = free_port()
-    env = dict(os.environ, INTERVIEWER_DATA_DIR=str(fresh_data_dir))
+    env = dict(os.environ, INTERVIEWER_DATA_DIR=str(fresh_data_dir), **app_env)
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(repo / "app.py"), "--server.headless",
@@ -58,25 +64,36 @@ def server(repo, fresh_data_dir, tmp_path):
     log.close()
 
 
-def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
+ANSWER = ("Embeddings map text to vectors; we retrieve the nearest chunks from a vector index "
+          "and add them to the prompt so the model grounds its answer, trading some latency for "
+          "fewer hallucinations.")
+
+
+def open_and_answer(pw, url: str):
+    """Start an interview in Chromium and answer the first question."""
+    from playwright.sync_api import expect
+
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed; run the README's test command, which "
                     "installs it")
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1800})
+    page.goto(url)
+    page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+    expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(ANSWER)
+    box.press("Enter")
+    return browser, page
+
+
+def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
     from playwright.sync_api import expect, sync_playwright
 
     artifacts = repo / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 1800})
-        page.goto(server)
-        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
-        expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
-        box = page.get_by_test_id("stChatInputTextArea")
-        box.fill("Embeddings map text to vectors; we retrieve the nearest chunks from a vector "
-                 "index and add them to the prompt so the model grounds its answer, trading some "
-                 "latency for fewer hallucinations.")
-        box.press("Enter")
+        browser, page = open_and_answer(pw, server)
         expect(page.get_by_text("Graded by the offline grader").first).to_be_visible(
             timeout=180_000)
         expect(page.get_by_text("/ 10").first).to_be_visible()
@@ -87,3 +104,34 @@ def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
         expect(source.get_by_text("Key points:", exact=False)).to_be_visible()
         page.screenshot(path=str(artifacts / "feedback.png"), full_page=True)
         browser.close()
+
+
+@pytest.fixture()
+def fake_llm():
+    from ..http.fake_llm import FakeLLM
+
+    fake = FakeLLM().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture()
+def llm_env(fake_llm, app_env):
+    app_env.update(INTERVIEWER_PROVIDER="openai-compatible", INTERVIEWER_MODEL="tiny",
+                   INTERVIEWER_BASE_URL=fake_llm.url + "/v1")
+    return app_env
+
+
+def test_one_turn_graded_by_an_openai_compatible_server(llm_env, fake_llm, server, repo):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = open_and_answer(pw, server)
+        expect(page.get_by_text("Graded by the LLM grader (openai-compatible · tiny)").first
+               ).to_be_visible(timeout=180_000)
+        expect(page.get_by_text("did not cover the costs").first).to_be_visible()
+        expect(page.get_by_text("What does this cost you in production").first).to_be_visible()
+        page.screenshot(path=str(repo / "test-artifacts" / "feedback-llm.png"), full_page=True)
+        browser.close()
+    assert fake_llm.requests[0]["body"]["stream"] is True
+    assert ANSWER in fake_llm.requests[0]["body"]["messages"][1]["content"]
