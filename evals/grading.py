@@ -27,12 +27,11 @@ def make_grader(args):
     from interviewer.grading.offline import OfflineGrader, reference_from_text
     from interviewer.guide import classify
 
-    if args.provider != "offline":
-        raise SystemExit(f"provider {args.provider!r}: the LLM grader is not available yet")
     calibration = Calibration() if args.calibration == "none" else (
         Calibration.load() if args.calibration == "shipped" else Calibration.load(args.calibration))
-    grader = OfflineGrader(calibration=calibration)
+    grader = make_llm_or_offline(args, OfflineGrader(calibration=calibration))
     kb = None
+    fallbacks = [0]
 
     def score(row: dict) -> float | None:
         nonlocal kb
@@ -51,13 +50,38 @@ def make_grader(args):
                 if not kb.is_index_current():
                     kb.build_index()
             grades = [grader.grade(kb.reference_for_text(row["question"], kind), row["answer"])]
+        fallbacks[0] += sum(1 for g in grades if g.fallback_reason)
         scores = [g.score for g in grades if g.score is not None]
         if scores:
             return max(scores)
         # An empty answer gets no grade from the grader; against a human score it is a 0.
         return 0.0 if all(g.status == "empty" for g in grades) else None
 
+    score.fallbacks = fallbacks
     return grader, score
+
+
+def make_llm_or_offline(args, offline):
+    """The grader for --provider: the offline one, or an LLM grader over it."""
+    if args.provider == "offline":
+        return offline
+    from interviewer.config import load_settings
+    from interviewer.llm import LLMError, make_grader
+
+    try:
+        return make_grader(load_settings(provider=args.provider, model=args.model,
+                                         base_url=args.base_url), offline)
+    except LLMError as exc:
+        raise SystemExit(f"cannot use {args.provider}: {exc.reason}") from None
+
+
+def add_provider_args(p: argparse.ArgumentParser) -> None:
+    """--provider, --model and --base-url, shared by the evals."""
+    p.add_argument("--provider", default="offline",
+                   choices=["offline", "openai", "anthropic", "openai-compatible"],
+                   help="keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY / INTERVIEWER_API_KEY")
+    p.add_argument("--model", help="model name for an LLM provider")
+    p.add_argument("--base-url", help="server URL for an OpenAI-compatible provider")
 
 
 def evaluate(rows: list[dict], score_fn, label: str = "grading") -> dict:
@@ -89,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--data", required=True, help="JSONL file in the format of shared/data/grading")
-    p.add_argument("--provider", default="offline",
-                   choices=["offline", "openai", "anthropic", "openai-compatible"])
+    add_provider_args(p)
     p.add_argument("--limit", type=int, help="grade only the first N rows")
     p.add_argument("--calibration", default="shipped",
                    help="'shipped' (default), 'none', or a calibration JSON path")
@@ -102,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     grader, score_fn = make_grader(args)
     result = {"data": args.data, "provider": args.provider, "calibration": args.calibration,
               **evaluate(rows, score_fn)}
+    if args.provider != "offline":
+        # Rows the LLM failed on were graded offline: say how many, never hide it.
+        result["llm_fallbacks"] = score_fn.fallbacks[0]
     if args.json:
         print(json.dumps(result))
     else:

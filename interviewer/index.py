@@ -151,7 +151,10 @@ class ChromaIndex:
         wanted = {c.id: c for c in chunks}
         have = self.existing_ids()
         stale = sorted(have - wanted.keys())
-        new = [c for cid, c in wanted.items() if cid not in have]
+        # Similar lengths batch together, as the model's own encode does, so
+        # little of each batch is padding.
+        new = sorted((c for cid, c in wanted.items() if cid not in have),
+                     key=lambda c: len(c.text))
         if stale:
             self.collection.delete(ids=stale)
         done = 0
