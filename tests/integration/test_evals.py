@@ -26,8 +26,9 @@ def test_metrics_against_known_values():
     assert pearson([1, 2, 3], [2, 4, 6]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [10, 20, 30, 25]) == pytest.approx(0.8)
     assert spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(0.866, abs=1e-3)  # ties averaged
+    assert spearman([3, 1, 2], [30, 10, 20]) == pytest.approx(1.0)
     assert roc_auc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]) == 1.0
-    assert roc_auc([0.1, 0.8, 0.3, 0.9], [1, 1, 0, 0]) == 0.5
+    assert roc_auc([0.1, 0.8, 0.3, 0.9], [1, 1, 0, 0]) == 0.25  # 1 of 4 pairs ordered right
     assert roc_auc([0.5, 0.5], [1, 0]) == 0.5
 
 
