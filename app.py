@@ -14,14 +14,15 @@ from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
 from interviewer.llm import LLMError, make_grader
 from interviewer.grading.models import Evidence, Grade
-from interviewer.interview import Interview, InterviewConfig, Turn
+from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (criteria_rows, grader_caption, score_text, source_body,
                                  source_title, summary_rows)
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.store import Store
 
-PROFILE = "default"
+MODES = {"mixed": "Mixed: due reviews, then new", "review": "Review due only",
+         "new": "New questions only"}
 
 st.set_page_config(page_title="Gen-AI Mock Interviewer",
                    page_icon=":material/record_voice_over:", layout="centered")
@@ -48,12 +49,22 @@ def get_service() -> InterviewService:
     return service
 
 
+def profile() -> str:
+    """The profile whose history this session reads and writes."""
+    return (st.session_state.get("profile") or "default").strip() or "default"
+
+
 def sidebar(service: InterviewService) -> None:
     """Interview settings and the active grader."""
     kb = service.kb
     sections = kb.sections()
     covered = kb.covered_sections()
     with st.sidebar:
+        known = service.store.profiles()
+        st.text_input("Profile", value="default", key="profile",
+                      help="each profile keeps its own history and review schedule"
+                      + (f"; existing: {', '.join(known)}" if known else ""),
+                      on_change=lambda: st.session_state.pop("interview_id", None))
         st.header("Interview settings")
         chosen = st.multiselect(
             "Sections", options=list(sections),
@@ -68,12 +79,19 @@ def sidebar(service: InterviewService) -> None:
                        "answers get related notes but no score.")
         num = st.slider("Questions", 1, 10, 3, key="num_questions")
         follow = st.slider("Follow-ups per question", 0, 3, 1, key="follow_ups")
+        mode = st.radio("Question selection", list(MODES), format_func=MODES.get, key="mode",
+                        help="weak answers come back on a spaced schedule (1, 3, 7, 16, 35 "
+                        "days); good ones wait longer")
         if st.button("Start new interview", type="primary", disabled=not chosen,
                      width="stretch"):
-            interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
-                                                      follow_ups=follow), PROFILE)
-            st.session_state.interview_id = interview.id
-            st.session_state.pop("notice", None)
+            try:
+                interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
+                                                          follow_ups=follow), profile(), mode)
+            except InterviewError as exc:
+                st.session_state.notice = f"{exc}: try another mode or more sections."
+            else:
+                st.session_state.interview_id = interview.id
+                st.session_state.pop("notice", None)
             st.rerun()
         st.divider()
         grader_settings(service)
@@ -150,7 +168,7 @@ def usage_caption(interview: Interview) -> None:
 def current_interview(service: InterviewService) -> Interview | None:
     """The session's interview, or the profile's open one after a reload."""
     iid = st.session_state.get("interview_id")
-    interview = service.store.load(iid) if iid else service.resume(PROFILE)
+    interview = service.store.load(iid) if iid else service.resume(profile())
     if interview:
         st.session_state.interview_id = interview.id
     return interview
@@ -239,8 +257,17 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
 
 
 def main() -> None:
-    """The page."""
+    """The page: the interview, or the history view."""
     service = session_service(get_service())
+    view = st.segmented_control("View", ["Interview", "History"], key="view",
+                                default=st.query_params.get("view", "interview").title(),
+                                label_visibility="collapsed")
+    st.query_params["view"] = (view or "Interview").lower()
+    if view == "History":
+        with st.sidebar:
+            st.text_input("Profile", value="default", key="profile")
+        history_page(service)
+        return
     sidebar(service)
     st.title("Gen-AI Mock Interviewer")
     interview = current_interview(service)
@@ -249,13 +276,13 @@ def main() -> None:
                     "**Start new interview**. Answers are graded offline against the project's "
                     "answer keys, and every grade cites the notes it used.")
         return
+    notice = st.session_state.pop("notice", None)
     usage_caption(interview)
     for i, turn in enumerate(interview.turns):
         render_turn(interview, turn, i)
     if interview.phase == "done":
         render_summary(service, interview)
         return
-    notice = st.session_state.pop("notice", None)
     if notice:
         st.warning(notice)
     grading = st.session_state.get("to_grade")
@@ -270,6 +297,72 @@ def main() -> None:
         st.rerun()
     if grading is not None:
         grade_answer(service, interview, grading)
+
+
+def history_page(service: InterviewService) -> None:
+    """Past interviews, mastery by topic, scores over time, and reports to download."""
+    who = profile()
+    st.title("Practice history")
+    st.caption(f"Profile: {who}")
+    interviews = service.store.interviews(who)
+    if not interviews:
+        st.info("No interviews yet for this profile. Start one from the Interview view.")
+        return
+    rows, over_time = [], []
+    for i in interviews:
+        turns = service.store.turns(i["id"])
+        scores = [t["score"] for t in turns if t["kind"] == "main" and t["score"] is not None]
+        mean_score = round(sum(scores) / len(scores), 1) if scores else None
+        rows.append({"started": i["created_at"].replace("T", " ")[:16], "status": i["status"],
+                     "sections": ", ".join(map(str, i["config"]["sections"])),
+                     "answered": len(scores),
+                     "mean score": "—" if mean_score is None else f"{mean_score:.1f}",
+                     "id": i["id"]})
+        if mean_score is not None:
+            over_time.append({"when": i["created_at"][:16], "mean score": mean_score})
+    st.subheader("Interviews")
+    st.table(rows, border="horizontal", hide_index=True)
+    if len(over_time) > 1:
+        st.subheader("Scores over time")
+        st.line_chart(list(reversed(over_time)), x="when", y="mean score")
+    mastery_rows = [m for m in service.mastery(who) if m["answered"]]
+    if mastery_rows:
+        st.subheader("Mastery by topic")
+        by_section: dict[str, list[float]] = {}
+        for m in mastery_rows:
+            by_section.setdefault(f"{m['section']}. {m['section_title']}", []).append(
+                m["mastery"])
+        st.bar_chart({"mastery": {k: round(sum(v) / len(v), 1) for k, v in by_section.items()}},
+                     horizontal=True)
+        st.table([{"topic": f"{m['section']}. {m['subsection']}",
+                   "answered": f"{m['answered']}/{m['questions']}",
+                   "mastery": f"{m['mastery']:.1f}", "due for review": m["due"]}
+                  for m in sorted(mastery_rows, key=lambda m: m["mastery"])],
+                 border="horizontal", hide_index=True)
+    st.subheader("Reports")
+    from interviewer.report import markdown_report, pdf_report
+
+    chosen = st.selectbox("Interview", [r["id"] for r in rows], key="history_interview",
+                          format_func=lambda i: next(f"{r['started']} · {r['sections']} · "
+                                                     f"{r['mean score']}" for r in rows
+                                                     if r["id"] == i))
+    one = markdown_report(service.store, service.kb.by_id, who, [chosen])
+    everything = markdown_report(service.store, service.kb.by_id, who, None,
+                                 service.mastery(who))
+    cols = st.columns(4)
+    cols[0].download_button("This interview (.md)", one, f"interview-{chosen}.md",
+                            "text/markdown")
+    cols[1].download_button("This interview (.pdf)", pdf_report(one), f"interview-{chosen}.pdf",
+                            "application/pdf")
+    cols[2].download_button("All history (.md)", everything, f"history-{who}.md",
+                            "text/markdown")
+    cols[3].download_button("All history (.pdf)", pdf_report(everything), f"history-{who}.pdf",
+                            "application/pdf")
+    interview = service.store.load(chosen)
+    if interview:
+        st.subheader("Transcript")
+        for i, turn in enumerate(interview.turns):
+            render_turn(interview, turn, i)
 
 
 def grade_answer(service: InterviewService, interview: Interview, answer: str) -> None:

@@ -124,6 +124,8 @@ def cmd_grade(args) -> int:
     else:
         score = "no score" if grade.score is None else f"{grade.score}/10"
         print(f"{score}  ({grade.grader_label})")
+        for flag in grade.flags:
+            print(f"! {flag}")
         print(grade.feedback)
         if grade.follow_up:
             print(f"Follow-up: {grade.follow_up}")
@@ -154,6 +156,71 @@ def cmd_coverage(args) -> int:
     else:
         for n, s in sections.items():
             print(f"{n:>2}. {s['title']:<50} {s['keys']:>3}/{s['questions']}")
+    return 0
+
+
+def _service(args):
+    from .knowledge import KnowledgeBase
+    from .service import InterviewService
+    from .store import Store
+
+    settings = _settings(args)
+    return InterviewService(settings, KnowledgeBase(settings), Store(settings.db_path))
+
+
+def cmd_history(args) -> int:
+    """Past interviews of a profile, or one interview's turns."""
+    service = _service(args)
+    store = service.store
+    if args.id:
+        turns = store.turns(args.id)
+        if not turns:
+            raise CLIError(f"no interview {args.id!r} with answers")
+        if args.json:
+            _print_json(turns)
+        else:
+            for t in turns:
+                score = "skipped" if t["skipped"] else (
+                    f"{t['score']:.1f}" if t["score"] is not None else "not scored")
+                print(f"[{t['kind']}] {t['prompt']}\n  answer: {(t['answer'] or '')[:100]}"
+                      f"\n  score: {score} ({t['grader'] or '-'})")
+        return 0
+    rows = []
+    for i in store.interviews(args.profile):
+        turns = store.turns(i["id"])
+        scores = [t["score"] for t in turns if t["kind"] == "main" and t["score"] is not None]
+        rows.append({"id": i["id"], "created_at": i["created_at"], "status": i["status"],
+                     "sections": i["config"]["sections"], "answered": len(scores),
+                     "mean_score": round(sum(scores) / len(scores), 1) if scores else None})
+    if args.json:
+        _print_json({"profile": args.profile, "interviews": rows,
+                     "mastery": [m for m in service.mastery(args.profile) if m["answered"]]})
+    else:
+        if not rows:
+            print(f"no interviews for profile {args.profile!r}")
+        for r in rows:
+            mean = "—" if r["mean_score"] is None else f"{r['mean_score']:.1f}"
+            print(f"{r['id']}  {r['created_at']}  {r['status']:<9} sections "
+                  f"{','.join(map(str, r['sections']))}  answered {r['answered']}  mean {mean}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """Write a Markdown or PDF report."""
+    from .report import markdown_report, pdf_report
+
+    service = _service(args)
+    ids = [args.interview] if args.interview else None
+    if ids and not service.store.turns(args.interview):
+        raise CLIError(f"no interview {args.interview!r} with answers")
+    text = markdown_report(service.store, service.kb.by_id, args.profile, ids,
+                           service.mastery(args.profile))
+    out = Path(args.out)
+    if args.format == "pdf":
+        out.write_bytes(pdf_report(text))
+    else:
+        out.write_text(text, encoding="utf-8")
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)", file=sys.stderr)
     return 0
 
 
@@ -215,6 +282,19 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("coverage", help="answer keys per section")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_coverage)
+
+    h = sub.add_parser("history", help="past interviews and mastery of a profile")
+    h.add_argument("--profile", default="default")
+    h.add_argument("--id", help="show the turns of one interview")
+    h.add_argument("--json", action="store_true")
+    h.set_defaults(func=cmd_history)
+
+    e = sub.add_parser("export", help="write a report of one interview or the whole history")
+    e.add_argument("--profile", default="default")
+    e.add_argument("--interview", help="one interview id (default: all of the profile's)")
+    e.add_argument("--format", choices=["md", "pdf"], default="md")
+    e.add_argument("--out", required=True, help="output file")
+    e.set_defaults(func=cmd_export)
 
     r = sub.add_parser("run", help="update the index and start the app")
     r.add_argument("--port", type=int, default=8501)

@@ -70,15 +70,26 @@ class Interview:
     # -- construction --------------------------------------------------------
 
     @classmethod
-    def start(cls, config: InterviewConfig, bank: list, exclude: set[str] | None = None
-              ) -> "Interview":
+    def start(cls, config: InterviewConfig, bank: list, exclude: set[str] | None = None,
+              order: list[str] | None = None) -> "Interview":
         """Pick questions from the chosen sections and ask the first one.
 
         `bank` holds objects with `id`, `section` and `text` (guide questions).
+        With `order` (ids, from the review schedule) the first ones in it are
+        taken; otherwise a random sample, preferring ids not in `exclude`.
         """
         pool = [q for q in bank if q.section in set(config.sections)]
         if not pool:
             raise InterviewError("no questions in the chosen sections")
+        if order is not None:
+            by_id = {q.id: q for q in pool}
+            chosen = [by_id[i] for i in dict.fromkeys(order) if i in by_id][:config.num_questions]
+            if not chosen:
+                raise InterviewError("no question fits this mode in the chosen sections")
+            interview = cls(config=config, question_ids=[q.id for q in chosen],
+                            questions={q.id: q.text for q in chosen})
+            interview._ask(0)
+            return interview
         rng = random.Random(config.seed)
         fresh = [q for q in pool if not exclude or q.id not in exclude]
         chosen = rng.sample(fresh, min(config.num_questions, len(fresh)))

@@ -7,6 +7,7 @@ returned for display.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,7 @@ from .grading.offline import OfflineGrader
 from .guide import Question
 from .interview import Interview, InterviewConfig, InterviewError, Turn
 from .knowledge import KnowledgeBase
+from .schedule import cards, mastery, plan
 from .store import Store
 
 EMPTY_ANSWER_MESSAGE = "Your answer is empty. Type an answer, or press Skip to move on."
@@ -96,15 +98,32 @@ class InterviewService:
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def start(self, config: InterviewConfig, profile: str = "default") -> Interview:
-        """Start and store a new interview, closing any open one of this profile."""
+    def start(self, config: InterviewConfig, profile: str = "default",
+              mode: str = "mixed") -> Interview:
+        """Start and store a new interview, closing any open one of this profile.
+
+        Questions follow the profile's review schedule: due ones, then unseen
+        ones (shuffled by the config's seed), then the rest ('mixed'); or due
+        only ('review'); or unseen only ('new').
+        """
+        history = self.cards(profile)
+        pool = [q.id for q in self.kb.questions_in(config.sections)]
+        random.Random(config.seed).shuffle(pool)
+        order = plan(pool, history, mode)
+        interview = Interview.start(config, self.kb.questions, order=order)
         previous = self.store.latest_open(profile)
         if previous:
             self.store.abandon(previous.id)
-        seen = self.store.answered_question_ids(profile)
-        interview = Interview.start(config, self.kb.questions, exclude=seen)
         self.store.save_new(interview, profile)
         return interview
+
+    def cards(self, profile: str = "default") -> dict:
+        """The profile's review state per question."""
+        return cards(self.store.graded_events(profile))
+
+    def mastery(self, profile: str = "default", sections: list[int] | None = None) -> list[dict]:
+        """Mastery per section and subsection for a profile."""
+        return mastery(self.kb.questions_in(sections), self.cards(profile))
 
     def resume(self, profile: str = "default") -> Interview | None:
         """The open interview of a profile, exactly as last stored."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .interview import Interview, Turn
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -43,6 +43,11 @@ _MIGRATIONS: dict[int, str] = {
         created_at TEXT NOT NULL,
         UNIQUE (interview_id, seq)
     );
+    """,
+    # v2: the review schedule and history read turns by question and time.
+    2: """
+    CREATE INDEX turns_question ON turns (question_id, created_at);
+    CREATE INDEX turns_interview ON turns (interview_id, seq);
     """,
 }
 
@@ -157,6 +162,26 @@ class Store:
         rows = self._conn.execute(
             "SELECT id, status, created_at, updated_at, config FROM interviews WHERE profile = ? "
             "ORDER BY created_at DESC, rowid DESC", (profile,)).fetchall()
+        return [dict(r) | {"config": json.loads(r["config"])} for r in rows]
+
+    def graded_events(self, profile: str = "default") -> list[dict]:
+        """Main-question answers and skips of a profile, oldest first (for the schedule)."""
+        rows = self._conn.execute(
+            "SELECT t.question_id, t.score, t.skipped, t.created_at FROM turns t "
+            "JOIN interviews i ON i.id = t.interview_id WHERE i.profile = ? AND t.kind = 'main' "
+            "ORDER BY t.created_at, t.id", (profile,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def profiles(self) -> list[str]:
+        """Profile names with at least one interview."""
+        return [r[0] for r in self._conn.execute(
+            "SELECT DISTINCT profile FROM interviews ORDER BY profile").fetchall()]
+
+    def interviews_any(self) -> list[dict]:
+        """Every interview of every profile, newest first."""
+        rows = self._conn.execute(
+            "SELECT id, profile, status, created_at, updated_at, config FROM interviews "
+            "ORDER BY created_at DESC, rowid DESC").fetchall()
         return [dict(r) | {"config": json.loads(r["config"])} for r in rows]
 
     def answered_question_ids(self, profile: str = "default") -> set[str]:

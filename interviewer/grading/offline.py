@@ -170,7 +170,8 @@ class OfflineGrader:
                                   citation=self._key_points_citation(ref)) for p in ref.key_points]
         target, follow_up = self._follow_up(ref, results, None)
         return Grade(status="graded", score=0.0, criteria=scores, key_points=results,
-                     missing=list(ref.key_points), feedback=" ".join(flags), flags=flags,
+                     missing=list(ref.key_points), flags=flags,
+                     feedback="Nothing in the answer could be graded against the key points.",
                      follow_up=follow_up, follow_up_target=target, **base)
 
     # -- explanation -------------------------------------------------------
@@ -204,7 +205,7 @@ class OfflineGrader:
         if ref.match == "retrieved key":
             parts.append("No answer key is linked to this exact question; it was graded against "
                          "the closest key the knowledge base retrieved.")
-        return " ".join(parts + flags)
+        return " ".join(parts)  # flags are shown beside the feedback, not inside it
 
     @staticmethod
     def _outline(ref: ReferenceAnswer) -> list[str]:

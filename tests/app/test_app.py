@@ -128,3 +128,28 @@ def test_a_failing_provider_falls_back_and_says_so(app, fake_llm, monkeypatch):
     assert any("LLM grader (openai-compatible · llama3.1) failed" in w.value for w in at.warning)
     assert any("fallback" in c for c in captions(at))
     assert ANSWER in [m.value for m in at.markdown]  # the answer is kept
+
+
+def test_history_page_shows_interviews_mastery_and_reports(app):
+    at = start(app().run(), questions=2, follow_ups=0)
+    for _ in range(2):
+        at.chat_input(key="answer").set_value(ANSWER).run()
+    assert any(s.value == "Interview summary" for s in at.subheader)
+    at.segmented_control(key="view").set_value("History").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Practice history"
+    headers = [s.value for s in at.subheader]
+    assert {"Interviews", "Mastery by topic", "Reports", "Transcript"} <= set(headers)
+    assert len(at.table[0].value) == 1  # one interview
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["This interview (.md)", "This interview (.pdf)", "All history (.md)",
+                      "All history (.pdf)"]
+
+
+def test_profiles_keep_their_own_interviews(app):
+    at = start(app().run(), questions=1, follow_ups=0)
+    assert "Question 1 of 1" in captions(at)
+    at.sidebar.text_input(key="profile").set_value("someone-else").run()
+    assert "Question 1 of 1" not in captions(at)  # the other profile has no open interview
+    at.sidebar.text_input(key="profile").set_value("default").run()
+    assert "Question 1 of 1" in captions(at)

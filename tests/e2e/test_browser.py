@@ -33,11 +33,11 @@ def app_env():
     return {}
 
 
-@pytest.fixture()
-def server(repo, fresh_data_dir, tmp_path, app_env):
+def start_app(repo, data_dir, log_path, extra_env=None):
+    """`streamlit run app.py` on a free port; returns (process, url) once healthy."""
     port = free_port()
-    env = dict(os.environ, INTERVIEWER_DATA_DIR=str(fresh_data_dir), **app_env)
-    log = open(tmp_path / "streamlit.log", "w")
+    env = dict(os.environ, INTERVIEWER_DATA_DIR=str(data_dir), **(extra_env or {}))
+    log = open(log_path, "a")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(repo / "app.py"), "--server.headless",
          "true", "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -45,23 +45,22 @@ def server(repo, fresh_data_dir, tmp_path, app_env):
         cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return proc, url
         except OSError:
             time.sleep(0.5)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy:\n" + (tmp_path / "streamlit.log").read_text())
-    if proc.poll() is not None:
-        pytest.fail("streamlit exited:\n" + (tmp_path / "streamlit.log").read_text())
+    proc.kill()
+    pytest.fail("streamlit did not become healthy:\n" + open(log_path).read())
+
+
+@pytest.fixture()
+def server(repo, fresh_data_dir, tmp_path, app_env):
+    proc, url = start_app(repo, fresh_data_dir, tmp_path / "streamlit.log", app_env)
     yield url
     proc.terminate()
     proc.wait(timeout=20)
-    log.close()
 
 
 ANSWER = ("Embeddings map text to vectors; we retrieve the nearest chunks from a vector index "
@@ -69,21 +68,31 @@ ANSWER = ("Embeddings map text to vectors; we retrieve the nearest chunks from a
           "fewer hallucinations.")
 
 
-def open_and_answer(pw, url: str):
-    """Start an interview in Chromium and answer the first question."""
-    from playwright.sync_api import expect
-
+def launch(pw):
+    """Debian's Chromium, headless."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed; run the README's test command, which "
                     "installs it")
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1800})
+    return browser, browser.new_page(viewport={"width": 1280, "height": 1800})
+
+
+def answer(page, text: str = ANSWER) -> None:
+    """Type an answer in the chat box and send it."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def open_and_answer(pw, url: str):
+    """Start an interview in Chromium and answer the first question."""
+    from playwright.sync_api import expect
+
+    browser, page = launch(pw)
     page.goto(url)
     page.get_by_role("button", name="Start new interview").click(timeout=60_000)
     expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(ANSWER)
-    box.press("Enter")
+    answer(page)
     return browser, page
 
 
@@ -135,3 +144,61 @@ def test_one_turn_graded_by_an_openai_compatible_server(llm_env, fake_llm, serve
         browser.close()
     assert fake_llm.requests[0]["body"]["stream"] is True
     assert ANSWER in fake_llm.requests[0]["body"]["messages"][1]["content"]
+
+
+def test_history_page_in_the_browser(server, repo):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = open_and_answer(pw, server)
+        expect(page.get_by_text("Graded by the offline grader").first).to_be_visible(
+            timeout=180_000)
+        page.goto(server + "/?view=history")
+        expect(page.get_by_role("heading", name="Practice history")).to_be_visible(
+            timeout=60_000)
+        expect(page.get_by_text("Mastery by topic")).to_be_visible()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="This interview (.pdf)").click()
+        assert download.value.suggested_filename.endswith(".pdf")
+        page.screenshot(path=str(repo / "test-artifacts" / "history.png"), full_page=True)
+        browser.close()
+
+
+def test_killing_the_app_mid_interview_loses_no_submitted_answer(repo, fresh_data_dir, tmp_path):
+    """SIGKILL the app after two answers; the database has both, and a restart resumes."""
+    import signal
+    import sqlite3
+
+    from playwright.sync_api import expect, sync_playwright
+
+    proc, url = start_app(repo, fresh_data_dir, tmp_path / "app.log")
+    try:
+        with sync_playwright() as pw:
+            browser, page = launch(pw)
+            page.goto(url)
+            page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+            expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+            answer(page, "First answer: " + ANSWER)
+            expect(page.get_by_text("Follow-up 1")).to_be_visible(timeout=180_000)
+            answer(page, "Second answer, to the follow-up: it trades latency for grounding.")
+            expect(page.get_by_text("Question 2 of 3")).to_be_visible(timeout=60_000)
+            browser.close()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=20)
+    rows = sqlite3.connect(fresh_data_dir / "interviewer.db").execute(
+        "SELECT answer, score, grader, grade FROM turns ORDER BY seq").fetchall()
+    assert [r[0][:13] for r in rows] == ["First answer:", "Second answer"]
+    assert all(r[1] is not None and r[2] == "offline" and r[3] for r in rows)
+
+    proc, url = start_app(repo, fresh_data_dir, tmp_path / "app.log")
+    try:
+        with sync_playwright() as pw:
+            browser, page = launch(pw)
+            page.goto(url)
+            expect(page.get_by_text("Question 2 of 3")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("First answer:", exact=False)).to_be_visible()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -70,3 +70,27 @@ def test_schema_version_is_recorded(tmp_path):
     conn = sqlite3.connect(tmp_path / "i.db")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert Store(tmp_path / "i.db").migrate() == SCHEMA_VERSION
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path):
+    from interviewer.store import _MIGRATIONS
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(_MIGRATIONS[1] + "PRAGMA user_version = 1;")
+    iv = new_interview()
+    import json
+    conn.execute("INSERT INTO interviews VALUES (?, 'default', 'open', '2026-01-01T00:00:00', "
+                 "'2026-01-01T00:00:00', ?, ?)",
+                 (iv.id, json.dumps(iv.to_dict()["config"]), json.dumps(iv.to_dict())))
+    conn.execute("INSERT INTO turns (interview_id, seq, question_id, kind, prompt, answer, "
+                 "skipped, score, grader, grade, created_at) VALUES (?, 0, ?, 'main', 'Q?', "
+                 "'old answer', 0, 5.5, 'offline', '{\"score\": 5.5}', '2026-01-01T00:00:01')",
+                 (iv.id, iv.question_ids[0]))
+    conn.commit()
+    conn.close()
+    store = Store(db)
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store.latest_open().id == iv.id
+    assert store.turns(iv.id)[0]["answer"] == "old answer"
+    assert store.graded_events()[0]["score"] == 5.5

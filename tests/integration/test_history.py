@@ -1,0 +1,96 @@
+"""History, review schedule, profiles and reports over a real store and grader."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from interviewer.config import load_settings
+from interviewer.interview import InterviewConfig
+from interviewer.report import markdown_report, pdf_report
+from interviewer.service import InterviewService
+from interviewer.store import Store
+
+GOOD = ("Retrieval finds the most relevant chunks with embeddings in a vector index, and the "
+        "model answers from them, which grounds the answer and reduces hallucination.")
+
+
+@pytest.fixture()
+def service(kb, grader, tmp_path):
+    settings = load_settings(data_dir=tmp_path, knowledge_dir=kb.settings.knowledge_dir)
+    return InterviewService(settings, kb, Store(settings.db_path), grader)
+
+
+def play(service, profile, n=2, mode="mixed", seed=1):
+    iv = service.start(InterviewConfig(sections=[4], num_questions=n, follow_ups=0, seed=seed),
+                       profile, mode)
+    while iv.pending:
+        service.submit(iv, GOOD)
+    return iv
+
+
+def test_no_repeats_within_an_interview_and_new_mode_avoids_seen(service):
+    first = play(service, "ana", n=5)
+    assert len(set(first.question_ids)) == 5
+    second = play(service, "ana", n=5, mode="new", seed=2)
+    assert not set(first.question_ids) & set(second.question_ids)
+
+
+def test_review_mode_brings_back_weak_answers_when_due(service):
+    from datetime import datetime, timedelta, timezone
+
+    iv = service.start(InterviewConfig(sections=[4], num_questions=2, follow_ups=0, seed=3), "ben")
+    while iv.pending:
+        service.submit(iv, "I am not sure.")  # weak: back to box 1, due in a day
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    from interviewer.schedule import plan
+
+    pool = [q.id for q in service.kb.questions_in([4])]
+    assert set(plan(pool, service.cards("ben"), "review", later)) == set(iv.question_ids)
+    assert plan(pool, service.cards("ben"), "review") == []  # not due yet
+    with pytest.raises(Exception, match="no question fits"):
+        service.start(InterviewConfig(sections=[4], num_questions=2), "ben", "review")
+
+
+def test_profiles_keep_histories_apart(service):
+    play(service, "ana")
+    assert service.store.interviews("ben") == []
+    assert [m for m in service.mastery("ana") if m["answered"]]
+    assert not [m for m in service.mastery("ben") if m["answered"]]
+
+
+def test_reports_contain_scores_feedback_and_sources_and_the_pdf_opens(service):
+    from pypdf import PdfReader
+
+    iv = play(service, "ana")
+    md = markdown_report(service.store, service.kb.by_id, "ana", None, service.mastery("ana"))
+    scores = [t.grade["score"] for t in iv.turns]
+    for s in scores:
+        assert f"Score: {s:.1f} / 10" in md
+    assert "Mastery by topic" in md and "Sources:" in md and "knowledge/notes/" in md
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_report(md))).pages)
+    assert f"Score: {scores[0]:.1f} / 10" in text and iv.turns[0].prompt[:30] in text
+
+
+def test_cli_history_and_export(service, tmp_path, fresh_data_dir):
+    env = dict(os.environ, INTERVIEWER_DATA_DIR=str(tmp_path))
+    iv = play(service, "default")
+
+    def cli(*args):
+        proc = subprocess.run([sys.executable, "-m", "interviewer.cli", *args],
+                              capture_output=True, text=True, env=env, timeout=240)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    hist = json.loads(cli("history", "--json"))
+    assert hist["interviews"][0]["id"] == iv.id and hist["interviews"][0]["answered"] == 2
+    assert "score" in cli("history", "--id", iv.id)
+    cli("export", "--format", "pdf", "--out", str(tmp_path / "r.pdf"))
+    cli("export", "--interview", iv.id, "--out", str(tmp_path / "r.md"))
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert iv.turns[0].prompt in (tmp_path / "r.md").read_text()
