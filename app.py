@@ -199,19 +199,16 @@ def render_feedback(grade: Grade, key: str) -> None:
     st.markdown(grade.feedback)
     if grade.criteria:
         st.table(criteria_rows(grade), border="horizontal", hide_index=True)
-    covered, missing = st.columns(2)
-    with covered:
-        st.markdown("**Covered**")
-        if not grade.covered:
-            st.caption("No key point found in the answer.")
-        for point in grade.covered:
-            st.markdown(f":green[:material/check_circle:] {point}")
-    with missing:
-        st.markdown("**Missing**")
-        if not grade.missing:
-            st.caption("Nothing important missing.")
-        for point in grade.missing:
-            st.markdown(f":red[:material/cancel:] {point}")
+    for column, title, points, icon, empty in zip(
+            st.columns(2), ("Covered", "Missing"), (grade.covered, grade.missing),
+            (":green[:material/check_circle:]", ":red[:material/cancel:]"),
+            ("No key point found in the answer.", "Nothing important missing.")):
+        with column:
+            st.markdown(f"**{title}**")
+            if not points:
+                st.caption(empty)
+            for point in points:
+                st.markdown(f"{icon} {point}")
     if grade.model_answer:
         with st.expander("Model answer outline"):
             st.markdown("\n".join(f"{i}. {p}" for i, p in enumerate(grade.model_answer, 1)))

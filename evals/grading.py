@@ -16,8 +16,6 @@ import json
 import sys
 import time
 
-import numpy as np
-
 from evals.common import Progress, read_jsonl, regression_metrics, roc_auc
 
 

@@ -13,9 +13,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .text import STOPWORDS, content_stems, function_word_ratio, words
+
+if TYPE_CHECKING:
+    from ..embeddings import Encoded
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 
@@ -113,16 +118,6 @@ class Measurements:
     def covered_count(self) -> int:
         """Key points at or above the covered threshold."""
         return sum(1 for s in self.point_strength if s >= 0.5)
-
-    def features(self) -> dict[str, float]:
-        """The named features a calibration may combine."""
-        return {
-            "coverage": self.coverage, "depth": self.depth, "clarity": self.clarity,
-            "relevance": self.relevance, "lexical": self.lexical,
-            "max_point": max(self.point_strength, default=0.0),
-            "length_ratio": min(self.length_ratio, 3.0) / 3.0,
-            **self.extras,
-        }
 
 
 def point_features(point: "Encoded", units: list["Encoded"], owner: "Encoded",

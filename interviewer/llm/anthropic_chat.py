@@ -6,28 +6,14 @@ import json
 from typing import Iterator
 
 from .base import ChatModel, StructuredResult, Usage
-from .errors import (LLMAuthError, LLMBadOutput, LLMConnectionError, LLMError, LLMRateLimited,
-                     LLMRefusal, LLMRequestError, LLMServerError, LLMTimeout)
+from .errors import LLMBadOutput, LLMError, LLMRefusal, map_sdk_error
 
 
 def map_anthropic_error(exc: Exception) -> LLMError:
     """An anthropic SDK exception as one of ours, with a message that holds no secret."""
     import anthropic
 
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, anthropic.APITimeoutError):
-        return LLMTimeout("the provider did not answer in time")
-    if isinstance(exc, anthropic.APIConnectionError):
-        return LLMConnectionError("could not connect to the provider")
-    if isinstance(exc, anthropic.RateLimitError):
-        return LLMRateLimited("rate limited by the provider (429)", status)
-    if isinstance(exc, (anthropic.AuthenticationError, anthropic.PermissionDeniedError)):
-        return LLMAuthError(f"the provider rejected the API key ({status})", status)
-    if isinstance(exc, anthropic.InternalServerError) or (status and status >= 500):
-        return LLMServerError(f"provider error ({status})", status)
-    if isinstance(exc, anthropic.APIStatusError):
-        return LLMRequestError(f"the provider rejected the request ({status})", status)
-    return LLMError(f"unexpected {type(exc).__name__} from the provider")
+    return map_sdk_error(anthropic, exc)
 
 
 class AnthropicChat(ChatModel):

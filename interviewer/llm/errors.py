@@ -56,3 +56,25 @@ class LLMRefusal(LLMError):
 
 class LLMBadOutput(LLMError):
     """The model's output was not the JSON we asked for."""
+
+
+def map_sdk_error(sdk, exc: Exception) -> LLMError:
+    """An `openai` or `anthropic` SDK exception as one of ours (the two SDKs share names).
+
+    The message is ours, built from the kind and status, never the SDK's text,
+    which may quote the request.
+    """
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, sdk.APITimeoutError):
+        return LLMTimeout("the provider did not answer in time")
+    if isinstance(exc, sdk.APIConnectionError):
+        return LLMConnectionError("could not connect to the provider")
+    if isinstance(exc, sdk.RateLimitError):
+        return LLMRateLimited("rate limited by the provider (429)", status)
+    if isinstance(exc, (sdk.AuthenticationError, sdk.PermissionDeniedError)):
+        return LLMAuthError(f"the provider rejected the API key ({status})", status)
+    if isinstance(exc, sdk.InternalServerError) or (status and status >= 500):
+        return LLMServerError(f"provider error ({status})", status)
+    if isinstance(exc, sdk.APIStatusError):
+        return LLMRequestError(f"the provider rejected the request ({status})", status)
+    return LLMError(f"unexpected {type(exc).__name__} from the provider")

@@ -10,8 +10,7 @@ import json
 from typing import Iterator
 
 from .base import ChatModel, StructuredResult, Usage
-from .errors import (LLMAuthError, LLMBadOutput, LLMConnectionError, LLMError, LLMRateLimited,
-                     LLMRefusal, LLMRequestError, LLMServerError, LLMTimeout)
+from .errors import LLMBadOutput, LLMError, LLMRefusal, map_sdk_error
 
 # Local servers ignore the key, but the SDK refuses to start without one.
 PLACEHOLDER_KEY = "not-needed-for-local-servers"
@@ -21,20 +20,7 @@ def map_openai_error(exc: Exception) -> LLMError:
     """An openai SDK exception as one of ours, with a message that holds no secret."""
     import openai
 
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, openai.APITimeoutError):
-        return LLMTimeout("the provider did not answer in time")
-    if isinstance(exc, openai.APIConnectionError):
-        return LLMConnectionError("could not connect to the provider")
-    if isinstance(exc, openai.RateLimitError):
-        return LLMRateLimited("rate limited by the provider (429)", status)
-    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return LLMAuthError(f"the provider rejected the API key ({status})", status)
-    if isinstance(exc, openai.InternalServerError) or (status and status >= 500):
-        return LLMServerError(f"provider error ({status})", status)
-    if isinstance(exc, openai.APIStatusError):
-        return LLMRequestError(f"the provider rejected the request ({status})", status)
-    return LLMError(f"unexpected {type(exc).__name__} from the provider")
+    return map_sdk_error(openai, exc)
 
 
 class OpenAIChat(ChatModel):
