@@ -1,9 +1,10 @@
 """What the offline grader measures in an answer, and the calibration on top.
 
-Measurements are plain numbers in [0, 1] so that a small, reviewable
-calibration (``interviewer/grading/calibration.json``) can map them onto
-human-like scores. The calibration is fitted by ``python -m evals.calibrate``
-on development data; without the file the hand-set rubric weights stand.
+For each key point, a few pair features (token alignment, sentence
+similarity, word overlap) are combined by a small, reviewable calibration
+(``interviewer/grading/calibration.json``) into how strongly the answer
+states that point. The calibration is fitted by ``python -m evals.calibrate``
+on development data; without the file a hand-set blend is used.
 """
 
 from __future__ import annotations
