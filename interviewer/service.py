@@ -186,14 +186,6 @@ class InterviewService:
         self.store.save_turn(interview, turn)
         return turn
 
-    def grade_question(self, question: Question, answer: str) -> Grade:
-        """Grade a one-off answer to a guide question (CLI, evals)."""
-        graded_text, original_len = truncate_answer(answer, self.settings.max_answer_chars)
-        grade = self.grader.grade(self.kb.reference_for(question), graded_text)
-        if original_len:
-            grade.answer_truncated = True
-        return grade
-
     # -- summary -----------------------------------------------------------------
 
     def summary(self, interview: Interview) -> dict:
