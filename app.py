@@ -343,18 +343,22 @@ def history_page(service: InterviewService) -> None:
                           format_func=lambda i: next(f"{r['started']} · {r['sections']} · "
                                                      f"{r['mean score']}" for r in rows
                                                      if r["id"] == i))
-    one = markdown_report(service.store, service.kb.by_id, who, [chosen])
-    everything = markdown_report(service.store, service.kb.by_id, who, None,
-                                 service.mastery(who))
+    # Reports are built only when a button is clicked: a long history makes a big PDF.
+    def one() -> str:
+        return markdown_report(service.store, service.kb.by_id, who, [chosen])
+
+    def everything() -> str:
+        return markdown_report(service.store, service.kb.by_id, who, None, service.mastery(who))
+
     cols = st.columns(4)
-    cols[0].download_button("This interview (.md)", one, f"interview-{chosen}.md",
-                            "text/markdown")
-    cols[1].download_button("This interview (.pdf)", pdf_report(one), f"interview-{chosen}.pdf",
-                            "application/pdf")
-    cols[2].download_button("All history (.md)", everything, f"history-{who}.md",
-                            "text/markdown")
-    cols[3].download_button("All history (.pdf)", pdf_report(everything), f"history-{who}.pdf",
-                            "application/pdf")
+    for col, label, make, name, mime in (
+            (cols[0], "This interview (.md)", one, f"interview-{chosen}.md", "text/markdown"),
+            (cols[1], "This interview (.pdf)", lambda: pdf_report(one()),
+             f"interview-{chosen}.pdf", "application/pdf"),
+            (cols[2], "All history (.md)", everything, f"history-{who}.md", "text/markdown"),
+            (cols[3], "All history (.pdf)", lambda: pdf_report(everything()),
+             f"history-{who}.pdf", "application/pdf")):
+        col.download_button(label, make, name, mime, on_click="ignore")
     interview = service.store.load(chosen)
     if interview:
         st.subheader("Transcript")

@@ -160,6 +160,7 @@ def test_history_page_in_the_browser(server, repo):
         with page.expect_download() as download:
             page.get_by_role("button", name="This interview (.pdf)").click()
         assert download.value.suggested_filename.endswith(".pdf")
+        assert open(download.value.path(), "rb").read(5) == b"%PDF-"
         page.screenshot(path=str(repo / "test-artifacts" / "history.png"), full_page=True)
         browser.close()
 
