@@ -41,8 +41,7 @@ def get_service() -> InterviewService:
         # index meanwhile so the first grade does not wait for them.
         if not kb.is_index_current():
             kb.build_index()
-        kb.embedder.load()
-        service.grader._vocabulary()
+        service.grader.warm_up()
 
     service.warmup = threading.Thread(target=warm_up, name="warm-up", daemon=True)
     service.warmup.start()

@@ -34,6 +34,11 @@ class OfflineGrader:
         self.calibration = calibration if calibration is not None else F.Calibration.load()
         self._vocab: set[str] | None = None
 
+    def warm_up(self) -> None:
+        """Load the model, its vocabulary and the ONNX session before the first grade."""
+        self._vocabulary()
+        self.embedder.encode_units(["warm up"])
+
     def _vocabulary(self) -> set[str]:
         if self._vocab is None:
             model = self.embedder.load()
