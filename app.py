@@ -16,8 +16,8 @@ from interviewer.llm import LLMError, make_grader
 from interviewer.grading.models import Evidence, Grade
 from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn
 from interviewer.knowledge import KnowledgeBase
-from interviewer.present import (criteria_rows, grader_caption, score_text, source_body,
-                                 source_title, summary_rows)
+from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
+                                 source_body, source_title, summary_rows)
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.store import Store
 
@@ -186,7 +186,7 @@ def render_sources(grade: Grade, key: str) -> None:
 
 def render_feedback(grade: Grade, key: str) -> None:
     """The feedback card for one graded answer."""
-    if grade.status == "no_reference":
+    if grade.status in ("no_reference", "unsupported_language"):
         st.info(grade.feedback)
         render_sources(grade, key)
         return
@@ -198,8 +198,11 @@ def render_feedback(grade: Grade, key: str) -> None:
     st.markdown(grade.feedback)
     if grade.criteria:
         st.table(criteria_rows(grade), border="horizontal", hide_index=True)
+    for line in contradiction_lines(grade):
+        st.error(line, icon=":material/report:")
     for column, title, points, icon, empty in zip(
-            st.columns(2), ("Covered", "Missing"), (grade.covered, grade.missing),
+            st.columns(2), ("Covered", "Missing"),
+            (grade.covered + [f"{p} _(in part)_" for p in grade.partly], grade.missing),
             (":green[:material/check_circle:]", ":red[:material/cancel:]"),
             ("No key point found in the answer.", "Nothing important missing.")):
         with column:

@@ -22,7 +22,8 @@ def _settings(args):
                          data_dir=getattr(args, "data_dir", None),
                          provider=getattr(args, "provider", None),
                          model=getattr(args, "model", None),
-                         base_url=getattr(args, "base_url", None))
+                         base_url=getattr(args, "base_url", None),
+                         offline_grader=getattr(args, "offline_grader", None))
 
 
 def _knowledge_base(args):
@@ -84,7 +85,8 @@ def cmd_index(args) -> int:
 
 def cmd_grade(args) -> int:
     """Grade one answer and print the grade."""
-    from .grading.offline import OfflineGrader, reference_from_text
+    from .grading.offline import reference_from_text
+    from .grading.registry import make_offline
     from .service import truncate_answer
 
     if args.answer_file:
@@ -106,10 +108,10 @@ def cmd_grade(args) -> int:
         if not kb.is_index_current():
             kb.build_index()
         ref = kb.reference_for(kb.by_id[args.question_id])
-        offline = OfflineGrader(kb.embedder)
+        offline = make_offline(settings.offline_grader, kb.embedder)
     elif args.question and args.reference:
         ref = reference_from_text(args.question, args.reference, classify(args.question))
-        offline = OfflineGrader()
+        offline = make_offline(settings.offline_grader)
     else:
         raise CLIError("give --question-id ID, or --question TEXT with --reference TEXT")
     try:
@@ -269,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--provider", choices=["offline", "openai", "anthropic", "openai-compatible"],
                    help="grader (default: offline, or INTERVIEWER_PROVIDER); keys come from "
                    "OPENAI_API_KEY / ANTHROPIC_API_KEY / INTERVIEWER_API_KEY")
+    g.add_argument("--offline-grader", choices=["offline", "embedding"],
+                   help="offline grader: 'offline' (embeddings + claim judge, default) or "
+                   "'embedding' (embeddings only); also INTERVIEWER_OFFLINE_GRADER")
     g.add_argument("--model", help="model name for an LLM provider")
     g.add_argument("--base-url", help="server URL, e.g. http://localhost:11434/v1 for Ollama")
     g.set_defaults(func=cmd_grade)

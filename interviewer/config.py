@@ -29,6 +29,7 @@ _SOURCES = {
     "timeout_s": ("INTERVIEWER_TIMEOUT_S", "timeout_s"),
     "max_retries": ("INTERVIEWER_MAX_RETRIES", "max_retries"),
     "context_budget_tokens": ("INTERVIEWER_CONTEXT_BUDGET_TOKENS", "context_budget_tokens"),
+    "offline_grader": ("INTERVIEWER_OFFLINE_GRADER", "offline_grader"),
 }
 PROVIDERS = ("offline", "openai", "anthropic", "openai-compatible")
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5",
@@ -54,6 +55,8 @@ class Settings:
     timeout_s: float = 60.0
     max_retries: int = 2
     context_budget_tokens: int = 3000
+    # 'offline' (embeddings + claim judge, the default) or 'embedding' (embeddings only)
+    offline_grader: str = "offline"
     prices: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -65,6 +68,9 @@ class Settings:
         self.timeout_s = float(self.timeout_s)
         self.max_retries = int(self.max_retries)
         self.context_budget_tokens = int(self.context_budget_tokens)
+        if self.offline_grader not in ("offline", "embedding"):
+            raise ValueError(f"unknown offline grader {self.offline_grader!r}; choose 'offline' "
+                             "(claim judge) or 'embedding'")
         if self.provider not in PROVIDERS:
             raise ValueError(f"unknown provider {self.provider!r}; choose one of {PROVIDERS}")
         if self.provider != "offline" and not self.model:

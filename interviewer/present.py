@@ -11,6 +11,8 @@ def score_text(grade: Grade) -> str:
     """'6.5 / 10' or why there is no score."""
     if grade.status == "empty":
         return "not graded (empty answer)"
+    if grade.status == "unsupported_language":
+        return "not scored (not English)"
     if grade.score is None:
         return "not scored (no answer key)"
     return f"{grade.score:.1f} / 10"
@@ -30,10 +32,28 @@ def grader_caption(grade: Grade) -> str:
             cost = f", ${u['cost_usd']:.4f}" if u.get("cost_usd") is not None else ""
             caption += f"; {u['input_tokens'] + u['output_tokens']:,} tokens{est}{cost}"
         return caption
-    caption = "Graded by the offline grader: key-point coverage with a local embedding model, no LLM"
+    if grade.grader == "embedding":
+        caption = ("Graded by the offline embedding grader: key-point coverage with a local "
+                   "embedding model, no LLM")
+    elif grade.model == "claim judge":
+        caption = ("Graded by the offline grader: a local claim judge (a cross-encoder that reads "
+                   "each key point against your answer) and a local embedding model, no LLM")
+    else:
+        caption = ("Graded by the offline grader: key-point coverage with a local embedding "
+                   "model, no LLM")
     if grade.fallback_reason:
         caption += " (fallback: the LLM grader failed)"
     return caption
+
+
+def contradiction_lines(grade: Grade) -> list[str]:
+    """'You said "…" — the key holds: …' for each contradicted key point."""
+    out = []
+    for item in grade.contradicted:
+        quote = item.get("quote")
+        said = f"You said: “{quote}”" if quote else "The answer states the opposite of"
+        out.append(f"{said} — the key holds: {item['point']}")
+    return out
 
 
 def criteria_rows(grade: Grade) -> list[dict]:

@@ -13,7 +13,8 @@ from typing import Literal
 
 from .config import Settings
 from .grading.models import Grade
-from .grading.offline import OfflineGrader
+from .grading.base import Grader
+from .grading.registry import make_offline
 from .guide import Question
 from .interview import Interview, InterviewConfig, InterviewError, Turn
 from .knowledge import KnowledgeBase
@@ -78,11 +79,11 @@ class InterviewService:
     """Runs interviews over a knowledge base, a grader and a store."""
 
     def __init__(self, settings: Settings, kb: KnowledgeBase, store: Store,
-                 grader: OfflineGrader | None = None):
+                 grader: Grader | None = None):
         self.settings = settings
         self.kb = kb
         self.store = store
-        self.grader = grader or OfflineGrader(kb.embedder)
+        self.grader = grader or make_offline(settings.offline_grader, kb.embedder)
         self.warmup = None  # a thread loading the model, set by the app
 
     def wait_until_ready(self) -> None:
@@ -165,7 +166,7 @@ class InterviewService:
         grade = pending.stream.grade
         if grade is None:
             raise InterviewError("the grade stream was not consumed")
-        if turn.kind == "follow_up" and grade.status == "graded" and grade.grader == "offline":
+        if turn.kind == "follow_up" and grade.status == "graded" and grade.grader != "llm":
             # The next offline follow-up probes a gap of the main answer not probed yet.
             main = interview.main_turn(turn.question_index)
             probed = {t.target for t in interview.turns if t.question_index == turn.question_index}

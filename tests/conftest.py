@@ -51,9 +51,9 @@ def kb(settings):
 @pytest.fixture(scope="session")
 def grader(kb):
     """The real offline grader."""
-    from interviewer.grading.offline import OfflineGrader
+    from interviewer.grading.judged import JudgeGrader
 
-    return OfflineGrader(kb.embedder)
+    return JudgeGrader(kb.embedder)
 
 
 @pytest.fixture()

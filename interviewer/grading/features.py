@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -61,6 +61,11 @@ def unit_mean(vectors: np.ndarray) -> np.ndarray:
 def expected_words(ref) -> int:
     """Rough length of a complete answer: about 15 words per key point."""
     return max(20, 15 * len(ref.key_points))
+
+
+def point_weights(n: int) -> np.ndarray:
+    """Importance of each key point: keys list the most important first."""
+    return np.array([1.0 / (1.0 + 0.25 * i) for i in range(n)])
 
 
 def _band(sim: float) -> float:
@@ -150,8 +155,18 @@ def _content_rows(enc: "Encoded", exclude: set[str]) -> list[int]:
 def measure(*, question: str, key_points: list[str], text: str, units: list[str],
             unit_enc: list, question_enc, point_enc: list, answer_vec: np.ndarray,
             reference_vec: np.ndarray, depth_vecs: np.ndarray, expected_words: int,
-            calibration: "Calibration") -> Measurements:
-    """Measure coverage, depth, clarity and relevance of an answer."""
+            calibration: "Calibration", extra_features: list[dict] | None = None,
+            credits: Callable[[list[float]], list[float]] | None = None,
+            unassigned_credit: float = UNASSIGNED_CREDIT,
+            full_coverage_share: Callable[[int], float] | None = None) -> Measurements:
+    """Measure coverage, depth, clarity and relevance of an answer.
+
+    `extra_features` (one dict per key point, e.g. the claim judge's outputs)
+    join each point's pair features before the calibration reads them;
+    `credits` turns point strengths into coverage credit (a contradicted point
+    can cost credit); `full_coverage_share` says what share of the key's
+    weight counts as complete (default: about three quarters of a long key).
+    """
     answer_stems = set(content_stems(text))
     question_stems = set(content_stems(question))
     question_pieces = {p for p in question_enc.pieces if p.isalnum()}
@@ -172,18 +187,21 @@ def measure(*, question: str, key_points: list[str], text: str, units: list[str]
         lexical = len(stems & answer_stems) / len(stems) if stems else 0.0
         feats = point_features(point_enc[j], unit_enc, unit_enc[best], question_pieces, lexical,
                                n_words)
+        if extra_features:
+            feats.update(extra_features[j])
         strength = calibration.point_strength(feats)
         if unassigned:
-            strength *= UNASSIGNED_CREDIT
+            strength *= unassigned_credit
         strengths.append(float(np.clip(strength, 0, 1)))
         matches.append(units[best])
         lexicals.append(lexical)
         pair_feats.append(feats)
-    weights = np.array([1.0 / (1.0 + 0.25 * i) for i in range(len(key_points))])
-    raw_coverage = float(np.dot(weights, strengths) / weights.sum()) if key_points else 0.0
-    # Interviewers do not expect every point of a long key: about three quarters
-    # of its weight, well explained, is a complete answer.
-    coverage = min(1.0, raw_coverage / full_coverage(len(key_points)))
+    weights = point_weights(len(key_points))
+    credit = credits(strengths) if credits else strengths
+    raw_coverage = (max(0.0, float(np.dot(weights, credit) / weights.sum()))
+                    if key_points else 0.0)
+    share = (full_coverage_share or full_coverage)(len(key_points))
+    coverage = min(1.0, raw_coverage / share)
 
     relevance = float(answer_vec @ reference_vec)
     question_sim = float(answer_vec @ question_vec)
@@ -252,6 +270,11 @@ class Calibration:
             return cls()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(weights=data["weights"], bias=data["bias"], meta=data.get("meta", {}))
+
+    @property
+    def features(self) -> list[str]:
+        """The pair features this calibration reads."""
+        return list(self.weights)
 
     def save(self, path: Path = CALIBRATION_PATH) -> None:
         """Write the calibration as small, reviewable JSON."""

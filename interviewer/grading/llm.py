@@ -18,9 +18,9 @@ from ..llm.base import ChatModel, Usage
 from ..llm.errors import LLMError
 from ..prompts import load_prompt, version
 from ..tokens import cost_usd, count_tokens, truncate_tokens
+from .base import Grader, GradeStream
 from .guards import split_injections
 from .models import CriterionScore, Evidence, Grade, ReferenceAnswer
-from .offline import OfflineGrader
 from .rubrics import level_for, rubric_for
 
 SCHEMA_NAME = "submit_grade"
@@ -135,24 +135,16 @@ class FeedbackExtractor:
         return new
 
 
-class GradeStream:
-    """Feedback text as it streams; `.grade` holds the finished Grade afterwards."""
-
-    def __init__(self, run: Generator[str, None, Grade]):
-        self._run = run
-        self.grade: Grade | None = None
-
-    def __iter__(self) -> Iterator[str]:
-        self.grade = yield from self._run
-        return
-
-
-class LLMGrader:
+class LLMGrader(Grader):
     """Grades with a chat model; the offline grader cross-checks and stands in on failure."""
 
     name = "llm"
+    offline = False
+    deterministic = False
+    streams = True
+    judges_claims = True
 
-    def __init__(self, chat: ChatModel, fallback: OfflineGrader, budget_tokens: int = 3000,
+    def __init__(self, chat: ChatModel, fallback: Grader, budget_tokens: int = 3000,
                  prices: dict | None = None):
         self.chat = chat
         self.fallback = fallback

@@ -50,25 +50,35 @@ class CriterionScore(BaseModel):
     reason: str = ""
 
 
+Verdict = Literal["covered", "partly", "missing", "contradicted"]
+
+
 class KeyPointResult(BaseModel):
-    """Whether a key point was found in the answer, and where."""
+    """How the answer treats one key point, and the sentence that shows it."""
 
     point: str
     covered: bool
     strength: float = Field(ge=0, le=1)
     matched: str | None = None
     citation: int | None = None
+    verdict: Verdict | None = None  # None on grades stored before verdicts existed
+    contradiction: float | None = Field(default=None, ge=0, le=1)
 
 
 class Grade(BaseModel):
     """A graded answer: the same shape whichever grader produced it."""
 
-    status: Literal["graded", "empty", "no_reference"] = "graded"
+    # unsupported_language: not English; the grader reads English only and does
+    # not pretend to score it.
+    status: Literal["graded", "empty", "no_reference", "unsupported_language"] = "graded"
     score: float | None = Field(default=None, ge=0, le=10)
     criteria: list[CriterionScore] = Field(default_factory=list)
     key_points: list[KeyPointResult] = Field(default_factory=list)
     covered: list[str] = Field(default_factory=list)
+    partly: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
+    # key points the answer states the opposite of, with the sentence that does
+    contradicted: list[dict] = Field(default_factory=list)
     feedback: str = ""
     model_answer: list[str] = Field(default_factory=list)
     follow_up: str | None = None

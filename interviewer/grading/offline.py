@@ -1,8 +1,19 @@
-"""The offline grader: key-point coverage measured with the packaged MiniLM.
+"""Offline grading: the shared pipeline, and the embedding grader built on it.
 
-No LLM and no network. It is deterministic (same answer, same grade) and
-fast enough to grade on a laptop CPU within tens of milliseconds once the
-model is loaded. Every score it gives is labelled as coming from it.
+No LLM and no network. An offline grade is deterministic (same answer, same
+grade) and labelled as coming from its grader. The pipeline:
+
+1. guards: empty, not English, unreadable, sentences addressed to the grader;
+2. measurements with the packaged MiniLM (sentence and token embeddings):
+   which answer sentence matches each key point, depth, focus, clarity;
+3. a verdict per key point (covered, partly, missing, contradicted) from the
+   point's strength, which each grader computes its own way;
+4. the rubric for the question's kind turns coverage, depth and clarity into
+   a 0-10 score, with caps for lists of terms, copies of the question and
+   answers to another question.
+
+`EmbeddingGrader` reads strength from embeddings alone; the default
+`JudgeGrader` (``judged.py``) adds a cross-encoder that reads claims.
 """
 
 from __future__ import annotations
@@ -13,54 +24,64 @@ import numpy as np
 
 from ..embeddings import Embedder, shared_embedder
 from . import features as F
-from .guards import gibberish_share, is_keyword_list, split_injections
+from .base import Grader
+from .guards import gibberish_share, is_keyword_list, language_problem, split_injections
 from .models import CriterionScore, Evidence, Grade, KeyPointResult, ReferenceAnswer
 from .rubrics import level_for, rubric_for
-from .text import sentences, truncate_words, words
+from .text import reference_points, sentences, truncate_words
 
-GRADER_NAME = "offline"
 COVERED_AT = 0.5  # a key point's strength at or above this counts as covered
+PARTLY_AT = 0.25  # ... and at or above this, as partly covered
 KEYWORD_LIST_CAP = 2.5
 OFF_TOPIC_CAP = 1.0
 
 
-class OfflineGrader:
-    """Grades an answer against a reference with embeddings and word overlap."""
+class OfflineBase(Grader):
+    """The offline pipeline; subclasses say how strongly each key point is stated."""
 
-    name = GRADER_NAME
+    name = "offline"
 
     def __init__(self, embedder: Embedder | None = None, calibration: F.Calibration | None = None):
         self.embedder = embedder or shared_embedder()
-        self.calibration = calibration if calibration is not None else F.Calibration.load()
-        self._vocab: set[str] | None = None
+        self.calibration = calibration if calibration is not None else self.default_calibration()
+
+    @staticmethod
+    def default_calibration() -> F.Calibration:
+        """The calibration shipped for this grader."""
+        return F.Calibration.load()
+
+    @property
+    def label(self) -> str:
+        """What the sidebar shows."""
+        return f"{self.name} grader" + (f" ({self.model_label})" if self.model_label else "")
 
     def warm_up(self) -> None:
         """Load the model, its vocabulary and the ONNX session before the first grade."""
-        self._vocabulary()
+        self.embedder.vocabulary()
         self.embedder.encode_units(["warm up"])
 
-    def _vocabulary(self) -> set[str]:
-        if self._vocab is None:
-            model = self.embedder.load()
-            vocab = getattr(model.tokenizer, "vocab", None) or model.tokenizer.get_vocab()
-            # Whole words only: '##ing' pieces would let any string look like English.
-            self._vocab = {w for w in vocab if w.isalpha()}
-        return self._vocab
+    # -- the pipeline ------------------------------------------------------------
 
     def grade(self, ref: ReferenceAnswer, answer: str) -> Grade:
         """Grade one answer; an empty answer yields status 'empty' and no score."""
         rubric = rubric_for(ref.kind)
         if not ref.key_points:
-            return Grade(status="no_reference", grader=GRADER_NAME, question_id=ref.question_id,
-                         kind=rubric.kind, citations=ref.evidence,
+            return Grade(status="no_reference", grader=self.name, model=self.model_label,
+                         question_id=ref.question_id, kind=rubric.kind, citations=ref.evidence,
                          feedback="No answer key covers this question yet, so it is not scored. "
                          "The related notes below may still help.")
-        base = dict(grader=GRADER_NAME, question_id=ref.question_id, kind=rubric.kind,
-                    citations=ref.evidence, model_answer=self._outline(ref),
+        base = dict(grader=self.name, model=self.model_label, question_id=ref.question_id,
+                    kind=rubric.kind, citations=ref.evidence, model_answer=self._outline(ref),
                     reference=ref.key_title or None)
         if not answer or not answer.strip():
             return Grade(status="empty", feedback="No answer was given. Type an answer, or skip "
                          "the question.", **base)
+        language = language_problem(answer)
+        if language:
+            return Grade(status="unsupported_language", **base, feedback=(
+                f"This answer looks like it is in {language}. The offline grader reads English "
+                "only, so it is not scored (not a zero). Answer in English to get a grade, or "
+                "use an LLM grader, which reads other languages."))
 
         flags: list[str] = []
         text, injected = split_injections(answer)
@@ -70,10 +91,13 @@ class OfflineGrader:
         if not text.strip():
             return self._floor(ref, rubric, flags + ["The answer contained no content to grade."],
                                base)
-        if gibberish_share(text, self._vocabulary()) > 0.5:
-            return self._floor(ref, rubric, flags + ["The answer is not readable text."], base)
+        if gibberish_share(text, self.embedder.vocabulary()) > 0.5:
+            return self._floor(ref, rubric, flags + [
+                "Most of the answer's words are not English words the grader knows, so nothing "
+                "could be matched to the key points. If you answered in another language: the "
+                "offline grader reads English only."], base)
 
-        m = self._measure(ref, text)
+        m, judged = self._measure(ref, text)
         keyword_list = is_keyword_list(text)
         scores = self._criterion_scores(rubric, m, keyword_list, has_depth=bool(ref.depth_signals))
         score = sum(c.weight * c.score for c in scores)
@@ -88,45 +112,64 @@ class OfflineGrader:
             flags.append("The answer does not address this question.")
             score = min(score, OFF_TOPIC_CAP)
 
-        results = [
-            KeyPointResult(point=p, covered=s >= COVERED_AT, strength=round(float(s), 3),
-                           matched=match if s >= COVERED_AT else None,
-                           citation=self._key_points_citation(ref))
-            for p, s, match in zip(ref.key_points, m.point_strength, m.point_match)
-        ]
-        covered = [r.point for r in results if r.covered]
-        missing = [r.point for r in results if not r.covered]
-        target, follow_up = self._follow_up(ref, results, m)
+        cite = self._key_points_citation(ref)
+        results = [self._result(p, s, match, judged[i] if judged else None, cite)
+                   for i, (p, s, match) in enumerate(zip(ref.key_points, m.point_strength,
+                                                         m.point_match))]
+        contradicted = [{"point": r.point, "quote": r.matched} for r in results
+                        if r.verdict == "contradicted"]
+        target, follow_up = self._follow_up(ref, results)
         return Grade(
             status="graded", score=round(float(np.clip(score, 0, 10)), 1), criteria=scores,
-            key_points=results, covered=covered, missing=missing,
-            feedback=self._feedback(ref, results, scores, flags),
+            key_points=results,
+            covered=[r.point for r in results if r.verdict == "covered"],
+            partly=[r.point for r in results if r.verdict == "partly"],
+            missing=[r.point for r in results if r.verdict == "missing"],
+            contradicted=contradicted,
+            feedback=self._feedback(ref, results, scores),
             follow_up=follow_up, follow_up_target=target, flags=flags, **base,
         )
 
-    def grade_stream(self, ref: ReferenceAnswer, answer: str):
-        """The same interface as the LLM grader's: feedback text, then `.grade`."""
-        from .llm import GradeStream
+    @property
+    def model_label(self) -> str | None:
+        """What to show after the grader's name (None: nothing)."""
+        return None
 
-        def run():
-            grade = self.grade(ref, answer)
-            if grade.feedback:
-                yield grade.feedback
-            return grade
+    def _result(self, point: str, strength: float, match: str | None, judged: dict | None,
+                cite: int | None) -> KeyPointResult:
+        """A key point's verdict from its strength (and contradiction, when judged)."""
+        contradiction = judged.get("contradiction") if judged else None
+        quote = judged.get("quote") if judged else None
+        verdict = self.verdict(strength, contradiction)
+        shown = quote if verdict == "contradicted" and quote else (
+            match if verdict in ("covered", "partly") else None)
+        return KeyPointResult(point=point, covered=verdict == "covered",
+                              strength=round(float(strength), 3), matched=shown,
+                              citation=cite, verdict=verdict,
+                              contradiction=None if contradiction is None
+                              else round(float(contradiction), 3))
 
-        return GradeStream(run())
+    def verdict(self, strength: float, contradiction: float | None) -> str:
+        """covered, partly, missing or contradicted."""
+        if strength >= COVERED_AT:
+            return "covered"
+        return "partly" if strength >= PARTLY_AT else "missing"
 
-    # -- measurement -------------------------------------------------------
+    # -- measurement ---------------------------------------------------------------
 
     def pair_features(self, question: str, reference: str, answer: str) -> dict | None:
-        """Features of an answer against one reference point (for calibration)."""
+        """Embedding features of an answer against one reference point (for calibration)."""
         text, _ = split_injections(answer)
         if not text.strip():
             return None
         ref = ReferenceAnswer(question=question, key_points=[reference.strip()])
-        return self._measure(ref, text).pair_features[0]
+        return self._embed_measure(ref, text).pair_features[0]
 
-    def _measure(self, ref: ReferenceAnswer, text: str) -> F.Measurements:
+    def _measure(self, ref: ReferenceAnswer, text: str) -> tuple[F.Measurements, list | None]:
+        """Measurements and per-point judgements (None when the grader has no judge)."""
+        return self._embed_measure(ref, text), None
+
+    def _embed_measure(self, ref: ReferenceAnswer, text: str, **kwargs) -> F.Measurements:
         units = sentences(text) or [text]
         unit_enc = self.embedder.encode_units(units)
         answer_vec = F.unit_mean(np.vstack([u.vector for u in unit_enc]))
@@ -138,7 +181,7 @@ class OfflineGrader:
             question=ref.question, key_points=ref.key_points, text=text, units=units,
             unit_enc=unit_enc, question_enc=question_enc, point_enc=point_enc,
             answer_vec=answer_vec, reference_vec=fixed_vecs[0], depth_vecs=fixed_vecs[1:],
-            expected_words=F.expected_words(ref), calibration=self.calibration,
+            expected_words=F.expected_words(ref), calibration=self.calibration, **kwargs,
         )
 
     def _criterion_scores(self, rubric, m: F.Measurements, keyword_list: bool,
@@ -171,15 +214,15 @@ class OfflineGrader:
         """A zero grade for content-free answers, with every point missing."""
         scores = [CriterionScore(name=c.name, score=0, weight=c.weight, level="missing",
                                  reason="nothing to grade") for c in rubric.criteria]
-        results = [KeyPointResult(point=p, covered=False, strength=0.0,
+        results = [KeyPointResult(point=p, covered=False, strength=0.0, verdict="missing",
                                   citation=self._key_points_citation(ref)) for p in ref.key_points]
-        target, follow_up = self._follow_up(ref, results, None)
+        target, follow_up = self._follow_up(ref, results)
         return Grade(status="graded", score=0.0, criteria=scores, key_points=results,
                      missing=list(ref.key_points), flags=flags,
                      feedback="Nothing in the answer could be graded against the key points.",
                      follow_up=follow_up, follow_up_target=target, **base)
 
-    # -- explanation -------------------------------------------------------
+    # -- explanation ---------------------------------------------------------------
 
     @staticmethod
     def _key_points_citation(ref: ReferenceAnswer) -> int | None:
@@ -193,13 +236,22 @@ class OfflineGrader:
         return next((ev.n for ev in ref.evidence if ev.is_answer_key and ev.part == part), None)
 
     def _feedback(self, ref: ReferenceAnswer, results: list[KeyPointResult],
-                  scores: list[CriterionScore], flags: list[str]) -> str:
+                  scores: list[CriterionScore]) -> str:
         cite = self._key_points_citation(ref)
         mark = f" [{cite}]" if cite else ""
-        covered = sum(r.covered for r in results)
-        parts = [f"You covered {covered} of {len(results)} key points{mark}."]
-        missing = [r.point for r in results if not r.covered]
-        if missing:
+        covered = sum(r.verdict == "covered" for r in results)
+        partly = sum(r.verdict == "partly" for r in results)
+        parts = [f"You covered {covered} of {len(results)} key points{mark}"
+                 + (f", and {partly} more in part." if partly else ".")]
+        wrong = [r for r in results if r.verdict == "contradicted"]
+        for r in wrong[:2]:
+            said = f'You said "{truncate_words(r.matched, 30)}"' if r.matched else \
+                "The answer states the opposite of a key point"
+            parts.append(f"{said}, but the key holds: {truncate_words(r.point, 40)}{mark}")
+        if len(wrong) > 2:
+            parts.append(f"{len(wrong) - 2} more statements contradict the key.")
+        missing = [r.point for r in results if r.verdict == "missing"]
+        if missing and not wrong:
             parts.append("Most important gap: " + truncate_words(missing[0], 30))
         weakest = min(scores, key=lambda c: c.score) if scores else None
         if weakest and weakest.score < 5 and (not missing or weakest.name != scores[0].name):
@@ -216,29 +268,47 @@ class OfflineGrader:
     def _outline(ref: ReferenceAnswer) -> list[str]:
         return [truncate_words(p, 28) for p in ref.key_points[:6]]
 
-    def _follow_up(self, ref: ReferenceAnswer, results: list[KeyPointResult],
-                   m: F.Measurements | None) -> tuple[str | None, str | None]:
-        return self.follow_up(ref, [r.point for r in results if not r.covered])
+    def _follow_up(self, ref: ReferenceAnswer,
+                   results: list[KeyPointResult]) -> tuple[str | None, str | None]:
+        # A contradicted point is the most important gap to probe, then missing,
+        # then partly covered points.
+        order = {"contradicted": 0, "missing": 1, "partly": 2}
+        gaps = sorted((r for r in results if r.verdict in order),
+                      key=lambda r: order[r.verdict])
+        return self.follow_up(ref, [r.point for r in gaps])
 
     def follow_up(self, ref: ReferenceAnswer, missing: list[str]) -> tuple[str | None, str | None]:
-        """(target, question): probe the most important missing point, else go deeper."""
-        subject = question_topic(ref.question)
+        """(target, question): probe the most important gap without giving it away."""
         if missing:
             target = missing[0]
-            return target, (f"One point you didn't cover: {hint(target, subject)} "
-                            "Can you explain that, and why it matters here?")
+            return target, probe_question(target, question_topic(ref.question))
         if ref.depth_signals:
-            target = ref.depth_signals[0]
-            return target, (f"Good coverage. Going deeper: {hint(target, subject)} "
-                            "How would you reason about that in a real system?")
+            return ref.depth_signals[0], (
+                "Good coverage. Going deeper: what would change in a real production system, "
+                "and what trade-off or failure mode would you watch for?")
         return None, ("Good coverage. What trade-off or failure mode would make you choose "
                       "differently in production?")
 
 
-_PRONOUN_RE = re.compile(r"^(it|this|that|they|these|its|their)\b\s*", re.I)
+class EmbeddingGrader(OfflineBase):
+    """Key-point strength from the bi-encoder alone (token alignment, similarity, overlap)."""
+
+    name = "embedding"
+
+    @property
+    def model_label(self) -> str | None:
+        """Shown after the grader's name."""
+        return "MiniLM embeddings"
+
+
 _QUESTION_LEAD_RE = re.compile(
     r"^(what (is|are)( the)?|explain( the)?|describe( the)?|define|compare|how (do|does|would) "
     r"(you|we|it)|why (is|are|do)|when (would|should) you|name)\s+", re.I)
+_SUBJECT_STOP_RE = re.compile(
+    r"\b(is|are|was|were|can|could|should|must|will|would|may|might|has|have|does|do|lets?|"
+    r"makes?|uses?|means|needs?|requires?|gives?|adds?|keeps?|takes?|turns?|reduces?|"
+    r"improves?|increases?|decreases?|depends|allows?|helps?|works?|runs?|stores?|returns?)\b",
+    re.I)
 
 
 def question_topic(question: str) -> str:
@@ -248,20 +318,27 @@ def question_topic(question: str) -> str:
     return truncate_words(topic, 8)
 
 
-def hint(point: str, subject: str, max_words: int = 9) -> str:
-    """The opening words of a key point, as an interviewer's prompt to continue."""
-    text = point.strip()
-    if _PRONOUN_RE.match(text):
-        text = _PRONOUN_RE.sub(subject + " ", text, count=1)
-    clause = re.split(r"[;:(]", text, maxsplit=1)[0]
-    toks = clause.split()
-    if len(toks) > max_words:
-        clause = " ".join(toks[:max_words]).rstrip(",.") + "…"
-    else:
-        clause = clause.rstrip(",.") + "…"
-    if clause[:2] != clause[:2].upper():
-        clause = clause[0].lower() + clause[1:]
-    return f"\u201c{clause}\u201d"
+def point_subject(point: str) -> str | None:
+    """The few words a key point is about (before its first verb), or None."""
+    head = re.split(r"[;:,(]", point.strip(), maxsplit=1)[0]
+    m = _SUBJECT_STOP_RE.search(head)
+    if not m:
+        return None
+    subject = head[:m.start()].strip()
+    toks = subject.split()
+    if not 1 <= len(toks) <= 6 or subject.lower() in ("it", "this", "they", "that", "these"):
+        return None
+    return subject[0].lower() + subject[1:] if not subject[:2].isupper() else subject
+
+
+def probe_question(point: str, topic: str) -> str:
+    """An interviewer's probe toward a key point that does not state the point."""
+    subject = point_subject(point)
+    if subject:
+        return (f"Let's dig into one part: where does {subject} come in, and what would go "
+                "wrong without it?")
+    return (f"There's more to {topic} than what you described. What else would you cover, "
+            "and why does it matter in practice?")
 
 
 def reference_from_text(question: str, reference: str, kind: str = "concept") -> ReferenceAnswer:
@@ -270,9 +347,7 @@ def reference_from_text(question: str, reference: str, kind: str = "concept") ->
     A short reference is one key point; a long one is split into sentences,
     each a key point.
     """
-    points = [reference.strip()]
-    if len(words(reference)) > 60:
-        points = [s for s in sentences(reference, max_words=60) if len(words(s)) >= 2] or points
+    points = reference_points(reference)
     ev = Evidence(n=1, chunk_id="given-reference", source="(given reference)",
                   heading=truncate_words(question, 12), part="key points",
                   text=reference, is_answer_key=True)
@@ -280,4 +355,5 @@ def reference_from_text(question: str, reference: str, kind: str = "concept") ->
                            evidence=[ev], match="given reference")
 
 
-__all__ = ["OfflineGrader", "reference_from_text", "question_topic", "hint"]
+__all__ = ["OfflineBase", "EmbeddingGrader", "reference_from_text", "question_topic",
+           "point_subject", "probe_question", "COVERED_AT", "PARTLY_AT"]

@@ -69,6 +69,14 @@ def sentences(text: str, max_words: int = 40) -> list[str]:
     return units
 
 
+def reference_points(reference: str) -> list[str]:
+    """Key points of a free-text reference: one, or its sentences when it is long."""
+    points = [reference.strip()]
+    if len(words(reference)) > 60:
+        points = [s for s in sentences(reference, max_words=60) if len(words(s)) >= 2] or points
+    return points
+
+
 def function_word_ratio(text: str) -> float:
     """Share of tokens that are function words (low for keyword lists)."""
     toks = words(text)

@@ -158,11 +158,11 @@ def test_connection_error_falls_back():
         port = s.getsockname()[1]
     chat = OpenAIChat("m", api_key=KEY, base_url=f"http://127.0.0.1:{port}/v1", max_retries=0)
     from interviewer.grading.models import ReferenceAnswer
-    from interviewer.grading.offline import OfflineGrader
+    from interviewer.grading.registry import make_offline
 
     ref = ReferenceAnswer(question="What is RAG?", key_points=["Retrieval adds documents to "
                                                                "the prompt at query time."])
-    g = LLMGrader(chat, OfflineGrader()).grade(ref, ANSWER)
+    g = LLMGrader(chat, make_offline()).grade(ref, ANSWER)
     assert g.grader == "offline" and "could not connect" in g.fallback_reason
 
 

@@ -1,0 +1,108 @@
+"""The shipped claim judge: its manifest matches what it names; one door for graders."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from interviewer.grading.judge import MANIFEST_FILE, MODEL_FILE
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "grading"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    assert MODEL_FILE.exists(), "the claim judge must ship in the repository"
+    return json.loads(MANIFEST_FILE.read_text(encoding="utf-8"))
+
+
+def test_manifest_matches_the_model_file(manifest):
+    assert manifest["model"]["sha256"] == sha256(MODEL_FILE)
+    assert manifest["model"]["bytes"] == MODEL_FILE.stat().st_size
+    # int8 weights: small enough to ship in the repository.
+    assert MODEL_FILE.stat().st_size < 30_000_000
+
+
+def test_manifest_names_its_data_command_seed_and_settings(manifest, repo):
+    assert manifest["command"].startswith("python -m evals.train_grader --data ")
+    assert isinstance(manifest["seed"], int)
+    assert {"layers", "epochs", "lr", "batch"} <= set(manifest["settings"])
+    names = {d["file"]: d for d in manifest["data"]}
+    assert {"mohler_dev.jsonl", "beetle_train.jsonl", "grader_train_authored.jsonl"} <= set(names)
+    authored = repo / "evals" / "data" / "grader_train_authored.jsonl"
+    assert names["grader_train_authored.jsonl"]["sha256"] == sha256(authored)
+    assert names["grader_train_authored.jsonl"]["rows"] == sum(1 for _ in authored.open())
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="the development data lives in ../shared, "
+                    "which a user's checkout does not have")
+def test_manifest_matches_the_development_data(manifest):
+    names = {d["file"]: d for d in manifest["data"]}
+    for name in ("mohler_dev.jsonl", "beetle_train.jsonl"):
+        assert names[name]["sha256"] == sha256(SHARED / name), name
+
+
+def test_calibration_was_fitted_out_of_fold(repo):
+    from interviewer.grading.judged import CALIBRATION_PATH
+
+    data = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+    meta = data["meta"]
+    assert "out-of-fold" in meta["judge_features"]
+    assert set(data["weights"]) >= {"js", "jc"}
+    cv = meta["cross_validated"]["unseen_questions"]
+    assert {"mohler_dev", "beetle_train"} <= set(cv)
+
+
+def test_in_domain_eval_questions_never_train_the_judge(repo):
+    from evals.grader_data import load_authored
+    from evals.splits import eval_question_ids
+    from interviewer.guide import load_guide
+    from interviewer.notes import load_notes
+
+    notes = load_notes(repo / "knowledge" / "notes", relative_to=repo / "knowledge")
+    held = eval_question_ids(notes.keys, load_guide(repo / "knowledge" / "guide.md"))
+    assert len(held) >= 100
+    assert not held & {p["question_id"] for p in load_authored()}
+    answers = [json.loads(line) for line in
+               (repo / "evals" / "data" / "indomain_answers.jsonl").open()]
+    assert {a["question_id"] for a in answers} <= held
+    assert len({a["question_id"] for a in answers}) >= 100
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return out
+
+
+def test_llm_and_offline_graders_do_not_import_each_other(repo):
+    grading = repo / "interviewer" / "grading"
+    assert not {m for m in _imports(grading / "llm.py") if m.endswith("offline")}
+    assert not {m for m in _imports(grading / "offline.py") if m.endswith("llm")}
+
+
+def test_every_grader_has_one_grade_and_capabilities():
+    from interviewer.grading.base import Grader
+    from interviewer.grading.judged import JudgeGrader
+    from interviewer.grading.llm import LLMGrader
+    from interviewer.grading.offline import EmbeddingGrader
+
+    for cls in (EmbeddingGrader, JudgeGrader, LLMGrader):
+        assert issubclass(cls, Grader) and "grade" in dir(cls)
+        for cap in ("offline", "deterministic", "streams", "judges_claims"):
+            assert isinstance(getattr(cls, cap), bool)
+    assert JudgeGrader.judges_claims and not EmbeddingGrader.judges_claims
+    assert not LLMGrader.offline and LLMGrader.streams
