@@ -27,12 +27,12 @@ COLD_START = """
 import time; t0 = time.perf_counter()
 from interviewer.config import load_settings
 from interviewer.knowledge import KnowledgeBase
-from interviewer.grading.offline import OfflineGrader
+from interviewer.grading.registry import make_offline
 kb = KnowledgeBase(load_settings())
 if not kb.is_index_current():
     kb.build_index()
 q = next(q for q in kb.questions if kb.key_for(q.id))
-g = OfflineGrader(kb.embedder).grade(kb.reference_for(q), "An answer about " + q.text)
+g = make_offline(GRADER, kb.embedder).grade(kb.reference_for(q), "An answer about " + q.text)
 print(time.perf_counter() - t0)
 """
 
@@ -46,19 +46,22 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--grades", type=int, default=200, help="warm grades to time (default 200)")
+    p.add_argument("--grader", default="offline", choices=["offline", "embedding"],
+                   help="offline grader to time (default: the claim judge)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
     from evals.robustness import paraphrase, weak_answer
     from interviewer.config import load_settings
-    from interviewer.grading.offline import OfflineGrader
+    from interviewer.grading.registry import make_offline
     from interviewer.index import ChromaIndex
     from interviewer.knowledge import KnowledgeBase
 
     out: dict = {"machine": {"cpus": __import__("os").cpu_count()}}
 
     # Cold start first, in its own process, before this one warms any cache.
-    proc = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", f"GRADER = {args.grader!r}\n" + COLD_START],
+                          capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent)
     out["cold_start_s"] = round(float(proc.stdout.strip().splitlines()[-1]), 2) \
         if proc.returncode == 0 else None
@@ -66,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     kb = KnowledgeBase(load_settings())
     if not kb.is_index_current():
         kb.build_index()
-    grader = OfflineGrader(kb.embedder)
+    grader = make_offline(args.grader, kb.embedder)
+    out["grader"] = f"{grader.name} ({grader.model_label})"
     rng = random.Random(3)
     keyed = [q for q in kb.questions if kb.key_for(q.id)]
     sample = rng.sample(keyed, min(args.grades, len(keyed)))
@@ -82,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         grade_times.append(time.perf_counter() - t)
     out["grade_p50_ms"] = percentile_ms(grade_times, 50)
     out["grade_p95_ms"] = percentile_ms(grade_times, 95)
+    # What the app holds: both models, the index, the question bank (no torch).
+    out["peak_rss_after_grading_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["grade_answer_words_p50"] = int(np.median([len(a.split()) for a in answers]))
 
     retrieval_times = []
@@ -95,9 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     # Index build from scratch vs the raw model on the same texts, same batch size.
     chunks = kb.chunks()
     texts = [c.text for c in chunks]
-    model = kb.embedder.load()
     t = time.perf_counter()
-    model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+    kb.embedder.encode(texts, batch_size=64)
     raw_s = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
         index = ChromaIndex(Path(tmp) / "index", kb.embedder)

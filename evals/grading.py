@@ -21,13 +21,10 @@ from evals.common import Progress, read_jsonl, regression_metrics, roc_auc
 
 def make_grader(args):
     """The grader under test and a function (row) -> score 0..10."""
-    from interviewer.grading.features import Calibration
-    from interviewer.grading.offline import OfflineGrader, reference_from_text
+    from interviewer.grading.offline import reference_from_text
     from interviewer.guide import classify
 
-    calibration = Calibration() if args.calibration == "none" else (
-        Calibration.load() if args.calibration == "shipped" else Calibration.load(args.calibration))
-    grader = make_llm_or_offline(args, OfflineGrader(calibration=calibration))
+    grader = make_llm_or_offline(args, offline_grader(args))
     kb = None
     fallbacks = [0]
 
@@ -59,6 +56,20 @@ def make_grader(args):
     return grader, score
 
 
+def offline_grader(args, embedder=None):
+    """The offline grader --grader names, with the calibration --calibration names."""
+    from interviewer.grading.features import Calibration
+    from interviewer.grading.registry import make_offline
+
+    grader = make_offline(getattr(args, "grader", "offline"), embedder)
+    calibration = getattr(args, "calibration", "shipped")
+    if calibration == "none":
+        grader.calibration = Calibration()
+    elif calibration != "shipped":
+        grader.calibration = Calibration.load(calibration)
+    return grader
+
+
 def make_llm_or_offline(args, offline):
     """The grader for --provider: the offline one, or an LLM grader over it."""
     if args.provider == "offline":
@@ -74,7 +85,10 @@ def make_llm_or_offline(args, offline):
 
 
 def add_provider_args(p: argparse.ArgumentParser) -> None:
-    """--provider, --model and --base-url, shared by the evals."""
+    """--grader, --provider, --model and --base-url, shared by the evals."""
+    p.add_argument("--grader", default="offline", choices=["offline", "embedding"],
+                   help="offline grader: 'offline' (embeddings + claim judge, the default) or "
+                   "'embedding' (embeddings only); an LLM grader falls back to it")
     p.add_argument("--provider", default="offline",
                    choices=["offline", "openai", "anthropic", "openai-compatible"],
                    help="keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY / INTERVIEWER_API_KEY")
@@ -121,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         raise SystemExit(f"{args.data}: no rows")
     grader, score_fn = make_grader(args)
-    result = {"data": args.data, "provider": args.provider, "calibration": args.calibration,
+    result = {"data": args.data, "grader": grader.name, "provider": args.provider,
+              "calibration": args.calibration,
               **evaluate(rows, score_fn)}
     if args.provider != "offline":
         # Rows the LLM failed on were graded offline: say how many, never hide it.

@@ -176,18 +176,18 @@ def main(argv: list[str] | None = None) -> int:
 
     from interviewer.config import load_settings
     from interviewer.knowledge import KnowledgeBase
-    from interviewer.grading.offline import OfflineGrader
+    from evals.grading import offline_grader
 
     kb = KnowledgeBase(load_settings())
     if not kb.is_index_current():
         kb.build_index()
-    grader = make_llm_or_offline(args, OfflineGrader(kb.embedder))
+    grader = make_llm_or_offline(args, offline_grader(args, kb.embedder))
 
     def grade_fn(question, answer: str) -> float:
         g = grader.grade(kb.reference_for(question), answer)
         return 0.0 if g.score is None else float(g.score)
 
-    result = {"provider": args.provider, "seed": args.seed,
+    result = {"grader": grader.name, "provider": args.provider, "seed": args.seed,
               **run(kb, grade_fn, build_cases(kb, args.sample, args.seed))}
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0

@@ -1,0 +1,146 @@
+"""Grade the project's own answers to held-out guide questions at four levels.
+
+    python -m evals.indomain --json [--grader offline|embedding] [--provider ...]
+
+`evals/data/indomain_answers.jsonl` holds answers the project wrote for 108
+guide questions (three per section, chosen by `evals.splits.eval_keys`; their
+answer keys never train the claim judge): for each question a strong answer,
+a partial one (about half the key points, all correct), a vague one (the
+right buzzwords, no checkable claim) and a fluent-but-wrong one (confident,
+the right vocabulary, contradicting at least two key points). Each answer
+lists which key points it states and which it contradicts.
+
+It reports the mean score per level, how often the levels come out in the
+right order for a question, the ROC AUC of strong against fluent-but-wrong
+(and against vague), and how the per-point verdicts agree with the writers'
+annotations: precision of "covered" on strong and partial answers, and
+recall of "contradicted" on the wrong ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from evals.common import Progress, read_jsonl, roc_auc
+from evals.grading import add_provider_args, make_llm_or_offline, offline_grader
+
+DATA = Path(__file__).parent / "data" / "indomain_answers.jsonl"
+LEVELS = ("strong", "partial", "vague", "wrong")
+
+
+def summarise(rows: list[dict], grades: list) -> dict:
+    """Figures over graded rows (grades aligned with rows; None = not scored)."""
+    by_level: dict[str, list[float]] = {lvl: [] for lvl in LEVELS}
+    by_q: dict[str, dict[str, float]] = {}
+    covered_hits = covered_total = 0
+    stated_found = stated_total = 0
+    contra_found = contra_total = 0
+    false_contra = 0
+    for row, g in zip(rows, grades):
+        if g is None or g.score is None:
+            continue
+        by_level[row["level"]].append(g.score)
+        by_q.setdefault(row["question_id"], {})[row["level"]] = g.score
+        verdicts = [kp.verdict for kp in g.key_points]
+        if not verdicts:
+            continue
+        stated = set(row.get("points_stated", []))
+        wrong = set(row.get("points_contradicted", []))
+        if row["level"] in ("strong", "partial"):
+            for i, v in enumerate(verdicts):
+                if v == "covered":
+                    covered_total += 1
+                    covered_hits += i in stated
+                if i in stated:
+                    stated_total += 1
+                    stated_found += v in ("covered", "partly")
+            false_contra += any(v == "contradicted" for v in verdicts)
+        if row["level"] == "wrong":
+            for i in wrong:
+                if i < len(verdicts):
+                    contra_total += 1
+                    contra_found += verdicts[i] == "contradicted"
+
+    def stats(values: list[float]) -> dict:
+        if not values:
+            return {"n": 0}
+        a = np.asarray(values)
+        return {"n": len(a), "mean": round(float(a.mean()), 2),
+                "median": round(float(np.median(a)), 2),
+                "share_at_least_7": round(float((a >= 7).mean()), 3),
+                "share_at_most_3": round(float((a <= 3).mean()), 3)}
+
+    order_ok = [q for q in by_q.values() if len(q) == 4]
+    out = {"levels": {lvl: stats(v) for lvl, v in by_level.items()}}
+    if by_level["strong"] and by_level["wrong"]:
+        out["auc_strong_vs_wrong"] = round(roc_auc(
+            by_level["strong"] + by_level["wrong"],
+            [1] * len(by_level["strong"]) + [0] * len(by_level["wrong"])), 4)
+    if by_level["strong"] and by_level["vague"]:
+        out["auc_strong_vs_vague"] = round(roc_auc(
+            by_level["strong"] + by_level["vague"],
+            [1] * len(by_level["strong"]) + [0] * len(by_level["vague"])), 4)
+    if order_ok:
+        out["questions_strong_above_partial_above_vague"] = round(float(np.mean(
+            [q["strong"] > q["partial"] > q["vague"] for q in order_ok])), 3)
+        out["questions_strong_above_wrong"] = round(float(np.mean(
+            [q["strong"] > q["wrong"] for q in order_ok])), 3)
+        out["questions_partial_above_wrong"] = round(float(np.mean(
+            [q["partial"] > q["wrong"] for q in order_ok])), 3)
+    out["points"] = {
+        "covered_precision_strong_partial": round(covered_hits / covered_total, 3)
+        if covered_total else None,
+        "stated_recall_strong_partial": round(stated_found / stated_total, 3)
+        if stated_total else None,
+        "contradicted_recall_wrong": round(contra_found / contra_total, 3)
+        if contra_total else None,
+        "strong_or_partial_with_a_contradiction_flag": round(
+            false_contra / max(1, len(by_level["strong"]) + len(by_level["partial"])), 3),
+    }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--data", default=str(DATA), help="answers JSONL (default: the shipped set)")
+    p.add_argument("--limit", type=int, help="grade only the first N answers")
+    p.add_argument("--calibration", default="shipped", help=argparse.SUPPRESS)
+    add_provider_args(p)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+
+    from interviewer.config import load_settings
+    from interviewer.knowledge import KnowledgeBase
+
+    rows = read_jsonl(args.data, args.limit)
+    kb = KnowledgeBase(load_settings())
+    if not kb.is_index_current():
+        kb.build_index()
+    grader = make_llm_or_offline(args, offline_grader(args, kb.embedder))
+    missing = sorted({r["question_id"] for r in rows} - set(kb.by_id))
+    if missing:
+        raise SystemExit(f"questions not in the guide: {', '.join(missing[:5])}")
+    progress = Progress(len(rows), "grading")
+    grades, start = [], time.perf_counter()
+    for i, row in enumerate(rows, 1):
+        g = grader.grade(kb.reference_for(kb.by_id[row["question_id"]]), row["answer"])
+        grades.append(g)
+        progress.step(i)
+    result = {"data": Path(args.data).name, "grader": grader.name,
+              "model": getattr(grader, "model_label", None), "provider": args.provider,
+              "answers": len(rows), "questions": len({r["question_id"] for r in rows}),
+              **summarise(rows, grades),
+              "seconds": round(time.perf_counter() - start, 1)}
+    print(json.dumps(result) if args.json else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
