@@ -181,7 +181,8 @@ class LLMGrader(Grader):
 
     def _run(self, ref: ReferenceAnswer, answer: str, stream: bool) -> Generator[str, None, Grade]:
         offline = self.fallback.grade(ref, answer)
-        if offline.status != "graded":
+        # An LLM reads other languages: only an empty answer or a missing key stops it.
+        if offline.status not in ("graded", "unsupported_language"):
             return offline  # empty answer or no answer key: nothing for an LLM to grade
         text, injected = split_injections(answer)
         if not text.strip():
@@ -262,7 +263,7 @@ class LLMGrader(Grader):
         score = round(sum(c.weight * c.score for c in criteria), 1)
         flags = [f for f in offline.flags if f.startswith("Instructions to the grader")] \
             if injected else []
-        if abs(score - (offline.score or 0)) >= DISAGREEMENT_POINTS:
+        if offline.score is not None and abs(score - offline.score) >= DISAGREEMENT_POINTS:
             flags.append(f"The LLM grade ({score}) and the offline grader ({offline.score}) "
                          f"disagree by {abs(score - offline.score):.1f} points: check the "
                          "feedback against the cited notes.")

@@ -297,3 +297,16 @@ def test_cli_grades_through_an_openai_compatible_server(fake, fresh_data_dir, tm
     assert g["grader"] == "llm" and g["model"] == "openai-compatible · tiny"
     assert g["usage"]["cost_usd"] == 0.0  # a local server costs nothing
     assert fake.requests[0]["body"]["model"] == "tiny"
+
+
+def test_an_answer_in_another_language_goes_to_the_llm(fake, grader, ref):
+    """The offline grader reads English only; an LLM grades the Arabic answer itself."""
+    arabic = ("يسترجع نظام RAG مقاطع ذات صلة من فهرس وقت الاستعلام ويضيفها إلى الموجه، "
+              "فيجيب النموذج من هذا النص وتقل الهلوسة.")
+    assert grader.grade(ref, arabic).status == "unsupported_language"
+    fake.add(**ok_json(score=7))
+    g = openai_grader(fake, grader).grade(ref, arabic)
+    assert len(fake.requests) == 1 and arabic in fake.requests[0]["body"]["messages"][1]["content"]
+    assert g.grader == "llm" and g.status == "graded" and g.score == 7.0
+    assert g.cross_check_score is None
+    assert not any("disagree" in f for f in g.flags)

@@ -1,0 +1,62 @@
+"""The grade as a candidate sees it: a fluent but wrong answer, in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .test_browser import answer, launch, start_app
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "q04-528ca2"  # What is RAG and why is it important?
+WRONG = ("RAG is a fine-tuning technique: you train the model's weights on your document "
+         "collection so that it memorises them, which is why it completely eliminates "
+         "hallucinations. Because the knowledge is baked into the weights, there is no index "
+         "or retrieval step at query time, and updating what the model knows means retraining "
+         "it on the new documents.")
+
+
+def open_interview_on(data_dir, kb, question_id: str) -> None:
+    """Store an open interview for the default profile that asks one chosen question."""
+    from interviewer.interview import Interview, InterviewConfig
+    from interviewer.store import Store
+
+    section = kb.by_id[question_id].section
+    interview = Interview.start(InterviewConfig(sections=[section], num_questions=1),
+                                kb.questions, order=[question_id])
+    store = Store(data_dir / "interviewer.db")
+    store.save_new(interview, "default")
+    store.close()
+
+
+def test_a_fluent_but_wrong_answer_scores_low_and_the_wrong_claim_is_quoted(
+        repo, kb, fresh_data_dir, tmp_path):
+    """The right vocabulary, the wrong claims: a low score and the candidate's sentence quoted."""
+    from playwright.sync_api import expect, sync_playwright
+
+    open_interview_on(fresh_data_dir, kb, QUESTION)
+    proc, url = start_app(repo, fresh_data_dir, tmp_path / "app.log")
+    try:
+        with sync_playwright() as pw:
+            browser, page = launch(pw)
+            page.goto(url)
+            expect(page.get_by_text("Question 1 of 1")).to_be_visible(timeout=60_000)
+            answer(page, WRONG)
+            expect(page.get_by_text("Graded by the offline grader").first).to_be_visible(
+                timeout=180_000)
+            metric = page.get_by_test_id("stMetricValue").first.inner_text()
+            score = float(re.match(r"\s*([\d.]+)\s*/\s*10", metric).group(1))
+            assert score <= 3.5, metric
+            said = page.get_by_text("You said:", exact=False).first
+            expect(said).to_be_visible()
+            text = said.inner_text()
+            quote = re.search(r"“(.+?)”", text).group(1)
+            assert quote in WRONG, text
+            assert "the key holds:" in text
+            page.screenshot(path=str(tmp_path / "wrong.png"), full_page=True)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
