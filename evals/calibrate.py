@@ -2,9 +2,10 @@
 
 Two calibrations ship, one per offline grader:
 
-    # the claim judge's (default grader): from out-of-fold judgements
-    python -m evals.train_grader --data D1 D2 --cv --no-final --out OOF_DIR
-    python -m evals.calibrate --data D1 D2 --oof OOF_DIR --write --json
+    # the claim judge's (default grader): from the judgements the shipped
+    # judge made of development answers it never saw (train_grader writes them)
+    python -m evals.train_grader --data D1 D2
+    python -m evals.calibrate --data D1 D2 --oof interviewer/grading/model --write --json
 
     # the embedding grader's
     python -m evals.calibrate --data D1 D2 --write --json
@@ -15,7 +16,8 @@ the human score, plus the band that maps its prediction onto 0..1 strength.
 With ``--oof``, each development row's judge features come from a judge that
 never saw the row's question (or, for the "unseen answers" hold-out, the row).
 The figures are cross-validated by question group on the fixed folds of
-``evals.splits``: each held-out row is graded end to end by the real grader,
+``evals.splits`` (or, when the judgements cover one fold, as the shipped
+model's do, on five groups of that fold's questions): each held-out row is graded end to end by the real grader,
 with a calibration fitted on the other folds and the judgements recorded for
 it. Several choices are measured side by side (which features, how much
 Mohler weighs, whether the project's hand-written pairs join the fit); the
@@ -349,7 +351,14 @@ def judge_main(args) -> dict:
     uq_feats, _ = judge_feature_rows(rows, judged["uq"], embed_feats)
     ua_feats, _ = judge_feature_rows(rows, judged["ua"], embed_feats)
     pair_feats, pair_y = authored_feature_rows(records, embed) if args.pairs else ([], [])
+    have = np.array([uq_feats[i] is not None for i in range(len(rows))])
     folds = np.array([r["fold"] for r in rows])
+    if len(set(folds[have])) == 1:
+        # Judgements of the shipped model cover one question fold only: split
+        # its questions again, so each is still graded by a calibration fitted
+        # on other questions.
+        folds = np.array([question_fold(r["dataset"], "sub:" + str(r["question_id"]))
+                          for r in rows])
 
     def fit(idx, features, mohler_weight, with_pairs):
         X = np.array([[uq_feats[i][f] for f in features] for i in idx])
@@ -369,7 +378,6 @@ def judge_main(args) -> dict:
 
     variants = JUDGE_VARIANTS if not args.only_first else JUDGE_VARIANTS[:1]
     report: dict = {"grader": "offline (claim judge)", "folds": FOLDS, "variants": []}
-    have = np.array([uq_feats[i] is not None for i in range(len(rows))])
     for name, features, mohler_weight, with_pairs in variants:
         pred = np.full(len(rows), np.nan)
         for f in range(FOLDS):

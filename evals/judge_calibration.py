@@ -5,7 +5,12 @@ Used by ``python -m evals.train_grader --cv``. Jobs:
 - ``f0`` .. ``f4``: train without one question fold (development questions and
   answer keys of that fold), judge the fold's rows ("unseen questions") and the
   fold's hand-written pairs;
-- ``ua``: train without the fixed "unseen answers" hold-out, judge it.
+- ``ua``: train without the fixed "unseen answers" hold-out, judge it;
+- ``ship``: the shipped model. It trains without fold 0's questions (and their
+  answer keys) and without the "unseen answers" hold-out, and judges both, so
+  the shipped calibration and the reported figures come from answers the
+  shipped judge never saw. One training run: it fits the 2-core CPU budget,
+  where five folds would not.
 
 Each job writes ``oof-<job>.jsonl`` (so jobs can run in parallel processes and
 be merged); ``evals.calibrate --oof`` turns the merged judgements into the
@@ -33,6 +38,11 @@ def key_fold(key) -> int:
 
 def split_for(job: str, dev_rows, keys, authored):
     """(training rows, keys, authored pairs) and (held-out rows, held-out pairs) of a job."""
+    if job == "ship":
+        (tr_rows, tr_keys, tr_auth), (te_rows, te_auth) = split_for("f0", dev_rows, keys, authored)
+        held_out = [r for r in tr_rows if r["ua"]]
+        tr_rows = [r for r in tr_rows if not r["ua"]]
+        return (tr_rows, tr_keys, tr_auth), (te_rows + held_out, te_auth)
     if job == "ua":
         train_rows = [r for r in dev_rows if not r["ua"]]
         test_rows = [r for r in dev_rows if r["ua"]]
@@ -72,8 +82,10 @@ def authored_judgements(judge, pairs, keys_by_qid) -> list[dict]:
 
 
 def run_job(job: str, dev_rows, keys, questions, authored, args, device: str,
-            out: Path) -> Path:
-    """Train one job's model, judge its held-out rows, write oof-<job>.jsonl."""
+            out: Path, keep_model: bool = False) -> Path:
+    """Train one job's model, judge its held-out rows, write oof-<job>.jsonl.
+
+    With keep_model the int8 ONNX model stays in `out` (the shipped judge)."""
     from evals.train_grader import export, judge_rows, log, train
     from interviewer.grading.judge import Judge
 
@@ -82,7 +94,8 @@ def run_job(job: str, dev_rows, keys, questions, authored, args, device: str,
         f"judging {len(te_rows)} rows, {len(te_auth)} pairs")
     net = train(tr_rows, tr_keys, questions, tr_auth, args, device, job)
     with tempfile.TemporaryDirectory() as tmp:
-        judge = Judge(export(net, Path(tmp)), threads=args.threads or None)
+        judge = Judge(export(net, out if keep_model else Path(tmp)), threads=args.threads or None)
+        log(f"[{job}] judging {len(te_rows)} held-out rows")
         rows = judge_rows(judge, te_rows)
         keys_by_qid = {qid: k for k in keys for qid in k.question_ids}
         pairs = authored_judgements(judge, te_auth, keys_by_qid)
@@ -90,7 +103,9 @@ def run_job(job: str, dev_rows, keys, questions, authored, args, device: str,
     path = out / f"oof-{job}.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
         for r, j in zip(te_rows, rows):
-            fh.write(json.dumps({"type": "row", "job": job, "id": r["id"], **j}) + "\n")
+            # The ship job's held-out rows are of two kinds; calibrate reads the kind from "job".
+            kind = ("ua" if r["ua"] and r["fold"] != 0 else "f0") if job == "ship" else job
+            fh.write(json.dumps({"type": "row", "job": kind, "id": r["id"], **j}) + "\n")
         for p in pairs:
             fh.write(json.dumps({"type": "pair", "job": job, **p}) + "\n")
     return path
