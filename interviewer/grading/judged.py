@@ -3,10 +3,10 @@
 For every key point the claim judge (``judge.py``) reads the answer and the
 point together and gives two numbers: how strongly the answer states the
 point, and how strongly it states the opposite. A small calibration, fitted
-on out-of-fold judgements of human-scored development data
-(``model/calibration.json``, rebuilt by ``python -m evals.train_grader --cv``
-then ``python -m evals.calibrate --oof``), combines them with the embedding
-features into the point's strength. Then:
+on the judge's judgements of human-scored development answers it never saw
+(``model/calibration.json``, rebuilt by ``python -m evals.train_grader`` then
+``python -m evals.calibrate --oof interviewer/grading/model --write``),
+combines them with the embedding features into the point's strength. Then:
 
 - a point is covered, partly covered or missing by its strength, and
   contradicted when the judge finds its opposite stated;

@@ -106,3 +106,23 @@ def test_every_grader_has_one_grade_and_capabilities():
             assert isinstance(getattr(cls, cap), bool)
     assert JudgeGrader.judges_claims and not EmbeddingGrader.judges_claims
     assert not LLMGrader.offline and LLMGrader.streams
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="the development data lives in ../shared")
+def test_the_calibration_rows_were_never_seen_by_the_judge():
+    """Every judgement the calibration reads is of a row the shipped judge did not train on."""
+    from evals.splits import is_unseen_answer, question_fold
+
+    held = MODEL_FILE.parent / "oof-ship.jsonl"
+    rows = {}
+    for name in ("mohler_dev.jsonl", "beetle_train.jsonl"):
+        for line in (SHARED / name).open():
+            r = json.loads(line)
+            rows[r["id"]] = r
+    judged = [json.loads(line) for line in held.open() if '"row"' in line]
+    assert len(judged) > 1000
+    for rec in judged:
+        r = rows[rec["id"]]
+        in_fold0 = question_fold(r["dataset"], r["question_id"]) == 0
+        assert in_fold0 or is_unseen_answer(r["id"]), rec["id"]
+        assert rec["job"] == ("f0" if in_fold0 else "ua")
