@@ -201,18 +201,24 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
                      line=lineno, **values)
 
 
-def load_notes(root: str | Path, prefix: str | None = None) -> NotesCollection:
+def load_notes(root: str | Path, relative_to: str | Path | None = None,
+               prefix: str | None = None) -> NotesCollection:
     """Parse every ``*.md`` under root except READMEs; skip and collect malformed entries.
 
-    Files are named by their path under root, after ``prefix``: never by
-    where root itself is, so moving the folder changes no chunk.
+    Files are named by their path under ``relative_to`` (default: root),
+    after ``prefix``. The knowledge base names them under a fixed prefix,
+    never by where the folder is, so moving the folder changes no chunk.
     """
     root = Path(root)
+    base = Path(relative_to) if relative_to else root
     out = NotesCollection()
     for file in sorted(root.rglob("*.md")):
         if file.name.lower() == "readme.md":
             continue
-        rel = file.relative_to(root).as_posix()
+        try:
+            rel = file.relative_to(base).as_posix()
+        except ValueError:
+            rel = file.as_posix()
         if prefix:
             rel = f"{prefix.rstrip('/')}/{rel}"
         try:
