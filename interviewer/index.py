@@ -24,6 +24,7 @@ import numpy as np
 
 from .chroma_ef import PackagedMiniLM
 from .embeddings import Embedder, shared_embedder
+from .config import DEFAULT_INDEX_WAIT_S
 from .guide import Question
 from .index_lock import IndexLock
 from .notes import AnswerKey, Note, NotesCollection
@@ -166,8 +167,6 @@ class ChromaIndex:
     def __init__(self, index_dir: str | Path, embedder: Embedder | None = None,
                  lock: IndexLock | None = None, wait_s: float | None = None,
                  on_wait: Callable[[str], None] | None = None):
-        from .config import DEFAULT_INDEX_WAIT_S
-
         self.index_dir = Path(index_dir)
         self.embedder = embedder or shared_embedder()
         self.lock = lock or IndexLock(self.index_dir,
@@ -186,7 +185,8 @@ class ChromaIndex:
         except OSError:
             return None
 
-    def _bump_generation(self) -> None:
+    def mark_changed(self) -> None:
+        """Tell other processes' clients that the collection changed (they reopen)."""
         self._generation = uuid.uuid4().hex
         tmp = self.index_dir / f"{GENERATION_FILE}.{os.getpid()}.tmp"
         tmp.write_text(self._generation, encoding="utf-8")
@@ -217,7 +217,7 @@ class ChromaIndex:
         return self._collection
 
     def recreate(self) -> None:
-        """Drop the collection and start an empty one (the caller holds the lock)."""
+        """Drop the collection and start an empty one."""
         with self.using("rebuilding"):
             self.client.delete_collection(COLLECTION)
             self._collection = self.client.get_or_create_collection(
@@ -225,7 +225,7 @@ class ChromaIndex:
                 embedding_function=PackagedMiniLM(self.embedder),
                 configuration={"hnsw": {"space": "cosine"}},
             )
-            self._bump_generation()
+            self.mark_changed()
 
     # -- reads -------------------------------------------------------------------
 
@@ -321,7 +321,7 @@ class ChromaIndex:
                 if progress:
                     progress(done, len(embed))
             if stale or new:
-                self._bump_generation()
+                self.mark_changed()
         return IndexReport(total=len(wanted), added=len(embed), removed=len(stale),
                            unchanged=len(wanted) - len(new), reused=len(reuse),
                            seconds=round(time.perf_counter() - start, 3))

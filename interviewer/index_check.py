@@ -146,7 +146,7 @@ def repair_index(index: ChromaIndex, chunks: list[Chunk], report: CheckReport) -
             for i in range(0, len(todo), 64):
                 batch = todo[i:i + 64]
                 index.add(batch, index.embedder.encode([c.text for c in batch]))
-            index._bump_generation()
+            index.mark_changed()
             again = check_index(index, [by_id[cid] for cid in broken] if broken else [])
             if not again.broken:
                 return len(broken)

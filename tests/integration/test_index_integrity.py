@@ -157,3 +157,20 @@ def test_an_index_named_by_folder_keeps_its_vectors_when_sources_change(tmp_path
     report = kb.build_index()
     assert (report.added, report.reused, report.removed) == (0, 9, 9)
     assert kb.is_index_current() and report.check["ok"]
+
+
+def test_a_long_lived_reader_sees_a_build_made_by_another_process(tmp_path):
+    """The app keeps one client for hours; `interviewer index` in a terminal changes the
+    folder under it. Chroma caches the vector index per client, so the app must reopen."""
+    small = tiny_knowledge(tmp_path / "small", keys=1)
+    data = tmp_path / "data"
+    app_side = _kb(small, data)
+    app_side.build_index()
+    assert app_side.index.count() == 3
+    bigger = tiny_knowledge(tmp_path / "bigger", keys=3)
+    proc = run("index", knowledge=bigger, data=data)
+    assert proc.returncode == 0, proc.stderr
+    added = [c for c in _kb(bigger, data).chunks() if c.metadata["part"] == "key points"][1:]
+    for chunk in added:
+        hits = app_side.index.query(chunk.text, k=1)
+        assert hits[0]["id"] == chunk.id
