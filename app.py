@@ -94,10 +94,9 @@ def sidebar(service: InterviewService) -> None:
             st.rerun()
         st.divider()
         grader_settings(service)
-        errors = kb.notes.errors
-        if errors:
-            st.error("Some notes files are malformed and were skipped:\n\n"
-                     + "\n".join(f"- `{e}`" for e in errors))
+        if kb.problems:
+            st.warning("Skipped malformed lines in the guide or notes (the rest is loaded):"
+                       "\n\n" + "\n".join(f"- `{e}`" for e in kb.problems))
 
 
 def grader_settings(service: InterviewService) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import REPO_ROOT, load_settings
 from .guide import GuideError, classify, load_guide
+from .index_lock import IndexUnavailableError
 
 
 class CLIError(Exception):
@@ -26,10 +27,18 @@ def _settings(args):
                          offline_grader=getattr(args, "offline_grader", None))
 
 
-def _knowledge_base(args):
+def _warn(problems) -> None:
+    """Print skipped guide lines and notes entries, with file and line."""
+    for problem in problems:
+        print(f"warning: skipped {problem}", file=sys.stderr)
+
+
+def _knowledge_base(args, settings=None):
     from .knowledge import KnowledgeBase
 
-    return KnowledgeBase(_settings(args))
+    kb = KnowledgeBase(settings or _settings(args))
+    _warn(kb.problems)
+    return kb
 
 
 def _print_json(data) -> None:
@@ -40,7 +49,9 @@ def cmd_questions(args) -> int:
     """List or count guide questions."""
     settings = _settings(args)
     path = Path(args.guide) if args.guide else settings.guide_path
-    questions = load_guide(path)
+    problems: list[GuideError] = []
+    questions = load_guide(path, problems)
+    _warn(problems)
     if args.section:
         questions = [q for q in questions if q.section in args.section]
     if args.kind:
@@ -56,10 +67,16 @@ def cmd_questions(args) -> int:
 
 
 def cmd_index(args) -> int:
-    """Build or update the Chroma index from the notes."""
+    """Build or update the Chroma index from the notes (or only check it)."""
     kb = _knowledge_base(args)
-    for err in kb.notes.errors:
-        print(f"warning: skipped malformed notes file: {err}", file=sys.stderr)
+    if args.check:
+        report = kb.check_index(sample=args.sample)
+        if args.json:
+            _print_json(report.to_dict())
+        else:
+            print(f"index: {report.stored} chunks stored, {report.expected} expected "
+                  f"-> {kb.settings.index_dir}\n{report.summary()} in {report.seconds:.2f}s")
+        return 0 if report.ok else 1
     chunks = kb.chunks()
     print(f"notes: {len(kb.notes.keys)} answer keys, {len(kb.notes.notes)} notes, "
           f"{len(chunks)} chunks -> {kb.settings.index_dir}", file=sys.stderr)
@@ -78,8 +95,15 @@ def cmd_index(args) -> int:
     if args.json:
         _print_json(report.to_dict())
     else:
-        print(f"index: {report.total} chunks ({report.added} embedded, {report.removed} removed, "
-              f"{report.unchanged} unchanged) in {report.seconds:.2f}s")
+        reused = f", {report.reused} reused" if report.reused else ""
+        repaired = f", {report.repaired} repaired" if report.repaired else ""
+        print(f"index: {report.total} chunks ({report.added} embedded{reused}, {report.removed} "
+              f"removed, {report.unchanged} unchanged{repaired}) in {report.seconds:.2f}s")
+        check = report.check or {}
+        print("check: ok" if check.get("ok") else
+              "check: still BROKEN after repair; see `interviewer index --check --json`")
+    if not (report.check or {}).get("ok", True):
+        return 1
     return 1 if (report.errors and args.strict) else 0
 
 
@@ -99,9 +123,7 @@ def cmd_grade(args) -> int:
 
     settings = _settings(args)
     if args.question_id:
-        from .knowledge import KnowledgeBase
-
-        kb = KnowledgeBase(settings)
+        kb = _knowledge_base(args, settings)
         if args.question_id not in kb.by_id:
             raise CLIError(f"no question with id {args.question_id!r} "
                            "(see `interviewer questions --json`)")
@@ -258,7 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("index", help="build or update the Chroma index")
     i.add_argument("--json", action="store_true")
-    i.add_argument("--strict", action="store_true", help="exit 1 if a notes file is malformed")
+    i.add_argument("--strict", action="store_true",
+                   help="exit 1 if a guide line or notes entry is malformed")
+    i.add_argument("--check", action="store_true",
+                   help="only verify the index (count, readable vectors, each chunk found by "
+                   "its own vector); exit 1 if broken. A plain `index` repairs what it finds")
+    i.add_argument("--sample", type=int, help="with --check: verify this many chunks, not all")
     i.set_defaults(func=cmd_index)
 
     g = sub.add_parser("grade", help="grade one answer")
@@ -312,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CLIError, GuideError, FileNotFoundError, ValueError) as exc:
+    except (CLIError, GuideError, FileNotFoundError, ValueError, IndexUnavailableError) as exc:
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return 2
 

@@ -15,12 +15,16 @@ from pydantic import SecretStr
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MAX_ANSWER_CHARS = 6000
+# A full build of the shipped notes takes about 3 minutes on 2 cores: a second
+# `index`, `grade` or the app started meanwhile waits it out instead of failing.
+DEFAULT_INDEX_WAIT_S = 300.0
 
 # setting name -> (environment variable, secrets.toml key)
 _SOURCES = {
     "knowledge_dir": ("INTERVIEWER_KNOWLEDGE_DIR", "knowledge_dir"),
     "data_dir": ("INTERVIEWER_DATA_DIR", "data_dir"),
     "index_dir": ("INTERVIEWER_INDEX_DIR", "index_dir"),
+    "index_wait_s": ("INTERVIEWER_INDEX_WAIT_S", "index_wait_s"),
     "db_path": ("INTERVIEWER_DB", "db_path"),
     "max_answer_chars": ("INTERVIEWER_MAX_ANSWER_CHARS", "max_answer_chars"),
     "provider": ("INTERVIEWER_PROVIDER", "provider"),
@@ -46,6 +50,8 @@ class Settings:
     knowledge_dir: Path = REPO_ROOT / "knowledge"
     data_dir: Path = REPO_ROOT / ".interviewer"
     index_dir: Path | None = None
+    # How long a process waits for another one using the index (seconds).
+    index_wait_s: float = DEFAULT_INDEX_WAIT_S
     db_path: Path | None = None
     max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
     provider: str = "offline"
@@ -65,6 +71,9 @@ class Settings:
         self.index_dir = Path(self.index_dir) if self.index_dir else self.data_dir / "index"
         self.db_path = Path(self.db_path) if self.db_path else self.data_dir / "interviewer.db"
         self.max_answer_chars = int(self.max_answer_chars)
+        self.index_wait_s = float(self.index_wait_s)
+        if self.index_wait_s < 0:
+            raise ValueError(f"INTERVIEWER_INDEX_WAIT_S must be 0 or more, got {self.index_wait_s}")
         self.timeout_s = float(self.timeout_s)
         self.max_retries = int(self.max_retries)
         self.context_budget_tokens = int(self.context_budget_tokens)

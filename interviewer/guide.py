@@ -114,13 +114,30 @@ def classify(text: str, section_title: str = "", subsection: str = "") -> str:
     return "concept"
 
 
-def parse_guide(markdown: str, path: str | None = None) -> list[Question]:
-    """Parse guide markdown into questions; raise GuideError on malformed lines."""
+def parse_guide(markdown: str, path: str | None = None,
+                problems: list[GuideError] | None = None) -> list[Question]:
+    """Parse guide markdown into questions.
+
+    Without ``problems`` the first malformed line raises GuideError. With a
+    list, each malformed line is appended to it and skipped, and the rest of
+    the guide is kept: a broken heading skips the questions under it, since
+    a question's id depends on its section number.
+    """
+    def fail(message: str, lineno: int) -> None:
+        err = GuideError(message, lineno, path)
+        if problems is None:
+            raise err
+        problems.append(err)
+
     questions: list[Question] = []
     seen: dict[str, int] = {}
     section: tuple[int, str] | None = None
+    last_number = 0
     subsection: str | None = None
     subsection_index = 0
+    # Set after a malformed heading: its questions are skipped (reported once).
+    skipping = False
+    skipped = "; its questions are skipped" if problems is not None else ""
     for lineno, raw in enumerate(markdown.splitlines(), start=1):
         line = raw.strip()
         if not line or re.fullmatch(r"-{3,}|\*{3,}|_{3,}", line):
@@ -129,38 +146,41 @@ def parse_guide(markdown: str, path: str | None = None) -> list[Question]:
             continue
         if line.startswith("###"):
             m = _SUBSECTION_RE.match(line)
-            if not m:
-                raise GuideError("subsection heading has no title", lineno, path)
-            if section is None:
-                raise GuideError("subsection before any '## N. Section' heading", lineno, path)
-            subsection = m.group(1)
-            subsection_index += 1
+            if m and section is not None:
+                subsection, skipping = m.group(1), False
+                subsection_index += 1
+                continue
+            if not (skipping and section is None):  # a broken section was reported already
+                fail("subsection heading has no title" + skipped if not m else
+                     "subsection before any '## N. Section' heading" + skipped, lineno)
+            subsection, skipping = None, True
             continue
         if line.startswith("##"):
             m = _SECTION_RE.match(line)
             if not m:
-                raise GuideError(
-                    f"section heading must look like '## 4. TITLE', got {line!r}", lineno, path
-                )
-            number = int(m.group(1))
-            if section is not None and number <= section[0]:
-                raise GuideError(
-                    f"section {number} follows section {section[0]}: numbers must increase",
-                    lineno, path,
-                )
-            section = (number, m.group(2))
-            subsection, subsection_index = None, 0
+                fail(f"section heading must look like '## 4. TITLE', got {line!r}{skipped}",
+                     lineno)
+            elif int(m.group(1)) <= last_number:
+                fail(f"section {m.group(1)} follows section {last_number}: numbers must "
+                     f"increase{skipped}", lineno)
+            else:
+                section, last_number = (int(m.group(1)), m.group(2)), int(m.group(1))
+                subsection, subsection_index, skipping = None, 0, False
+                continue
+            section, subsection, skipping = None, None, True
             continue
         m = _QUESTION_RE.match(line)
         if m:
+            if skipping:
+                continue
             if section is None or subsection is None:
-                raise GuideError("question outside a '###' subsection", lineno, path)
+                fail("question outside a '###' subsection", lineno)
+                continue
             text = m.group(1)
             qid = question_id(section[0], text)
             if qid in seen:
-                raise GuideError(
-                    f"question repeats line {seen[qid]} in the same section", lineno, path
-                )
+                fail(f"question repeats line {seen[qid]} in the same section", lineno)
+                continue
             seen[qid] = lineno
             questions.append(Question(
                 id=qid, section=section[0], section_title=_title_case(section[1]),
@@ -168,8 +188,7 @@ def parse_guide(markdown: str, path: str | None = None) -> list[Question]:
                 kind=classify(text, section[1], subsection), line=lineno,
             ))
             continue
-        raise GuideError(f"unexpected line {line[:60]!r} (expected '##', '###' or '- ')",
-                         lineno, path)
+        fail(f"unexpected line {line[:60]!r} (expected '##', '###' or '- ')", lineno)
     if not questions:
         raise GuideError("no questions found", 1, path)
     return questions
@@ -196,10 +215,10 @@ def _title_case(title: str) -> str:
     return " ".join(words)
 
 
-def load_guide(path: str | Path) -> list[Question]:
-    """Read and parse a guide file."""
+def load_guide(path: str | Path, problems: list[GuideError] | None = None) -> list[Question]:
+    """Read and parse a guide file (malformed lines go to ``problems`` when given)."""
     p = Path(path)
-    return parse_guide(p.read_text(encoding="utf-8"), str(p))
+    return parse_guide(p.read_text(encoding="utf-8"), str(p), problems)
 
 
 def sections(questions: list[Question]) -> dict[int, str]:

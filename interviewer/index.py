@@ -2,26 +2,43 @@
 
 Chunk ids are hashes of the chunk's text and metadata, so building the index
 twice is a no-op and an edited note re-embeds only the chunks it changed.
+Neither depends on where the knowledge folder is: sources are named
+relative to it. Every use of the collection holds the folder's lock
+(``index_lock.py``), and each stored chunk carries a fingerprint of its
+vector so ``index_check.py`` can tell a stored embedding is still its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
+
+import numpy as np
 
 from .chroma_ef import PackagedMiniLM
 from .embeddings import Embedder, shared_embedder
+from .config import DEFAULT_INDEX_WAIT_S
 from .guide import Question
+from .index_lock import IndexLock
 from .notes import AnswerKey, Note, NotesCollection
 
 COLLECTION = "knowledge"
 # Words, not tokens: MiniLM truncates at 256 word pieces, and a long note split
 # near 180 words keeps each chunk whole inside that window.
 NOTE_CHUNK_WORDS = 180
+# Written by every build that changed the collection; a process whose client
+# predates it reopens, since Chroma's local client caches the vector index.
+GENERATION_FILE = "index.generation"
+# Stored fingerprints are rounded to 5 decimals; float32 storage moves them
+# far less than this, a different vector far more.
+FINGERPRINT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,11 @@ class IndexReport:
     unchanged: int
     seconds: float
     errors: list[str] = field(default_factory=list)
+    # Chunks whose vector was copied from a stored chunk with the same text
+    # (a renamed file, an index from before sources were folder-relative).
+    reused: int = 0
+    repaired: int = 0
+    check: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain dict for JSON output."""
@@ -113,6 +135,16 @@ def all_chunks(notes: NotesCollection, questions: list[Question]) -> list[Chunk]
     return list(out.values())
 
 
+def fingerprint(vector) -> float:
+    """A cheap checksum of a vector, stored with its chunk.
+
+    Weighted by position, so a vector of another chunk (same numbers in
+    another order, or another chunk's numbers) does not match.
+    """
+    v = np.asarray(vector, dtype=np.float64).ravel()
+    return round(float(v @ np.linspace(1.0, 2.0, v.size)), 5)
+
+
 def open_client(index_dir: str | Path):
     """A persistent Chroma client with telemetry off (no network here)."""
     import chromadb
@@ -125,62 +157,95 @@ def open_client(index_dir: str | Path):
 
 
 class ChromaIndex:
-    """The notes collection: incremental build and similarity queries."""
+    """The notes collection: incremental build and similarity queries.
 
-    def __init__(self, index_dir: str | Path, embedder: Embedder | None = None):
+    Every method holds the folder's lock while it talks to Chroma, so it
+    waits (with a message, up to the lock's limit) for a build in another
+    process instead of hanging inside Chroma or reading half a build.
+    """
+
+    def __init__(self, index_dir: str | Path, embedder: Embedder | None = None,
+                 lock: IndexLock | None = None, wait_s: float | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.index_dir = Path(index_dir)
         self.embedder = embedder or shared_embedder()
+        self.lock = lock or IndexLock(self.index_dir,
+                                      DEFAULT_INDEX_WAIT_S if wait_s is None else wait_s, on_wait)
+        self.client = None
+        self._collection = None
+        self._generation: str | None = None
+        with self.lock.hold():
+            self._open()
+
+    # -- the client and the lock ------------------------------------------------
+
+    def _read_generation(self) -> str | None:
+        try:
+            return (self.index_dir / GENERATION_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+
+    def mark_changed(self) -> None:
+        """Tell other processes' clients that the collection changed (they reopen)."""
+        self._generation = uuid.uuid4().hex
+        tmp = self.index_dir / f"{GENERATION_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(self._generation, encoding="utf-8")
+        os.replace(tmp, self.index_dir / GENERATION_FILE)
+
+    def _open(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self._generation = self._read_generation()
         self.client = open_client(self.index_dir)
-        self.collection = self.client.get_or_create_collection(
+        self._collection = self.client.get_or_create_collection(
             COLLECTION,
             embedding_function=PackagedMiniLM(self.embedder),
             configuration={"hnsw": {"space": "cosine"}},
         )
 
+    @contextmanager
+    def using(self, purpose: str = "reading") -> Iterator:
+        """Hold the lock and yield the collection, reopened if another process rebuilt it."""
+        with self.lock.hold(purpose):
+            if self._read_generation() != self._generation:
+                self._open()
+            yield self._collection
+
+    @property
+    def collection(self):
+        """The Chroma collection (callers that use it directly should hold ``using``)."""
+        return self._collection
+
+    def recreate(self) -> None:
+        """Drop the collection and start an empty one."""
+        with self.using("rebuilding"):
+            self.client.delete_collection(COLLECTION)
+            self._collection = self.client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=PackagedMiniLM(self.embedder),
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            self.mark_changed()
+
+    # -- reads -------------------------------------------------------------------
+
     def count(self) -> int:
         """Number of chunks stored."""
-        return self.collection.count()
+        with self.using() as col:
+            return col.count()
 
     def existing_ids(self) -> set[str]:
         """Ids of every stored chunk."""
-        return set(self.collection.get(include=[])["ids"])
-
-    def sync(self, chunks: list[Chunk], batch_size: int = 64,
-             progress: Callable[[int, int], None] | None = None) -> IndexReport:
-        """Make the collection hold exactly these chunks, embedding only new ones."""
-        start = time.perf_counter()
-        wanted = {c.id: c for c in chunks}
-        have = self.existing_ids()
-        stale = sorted(have - wanted.keys())
-        # Similar lengths batch together, as the model's own encode does, so
-        # little of each batch is padding.
-        new = sorted((c for cid, c in wanted.items() if cid not in have),
-                     key=lambda c: len(c.text))
-        if stale:
-            self.collection.delete(ids=stale)
-        done = 0
-        for i in range(0, len(new), batch_size):
-            batch = new[i:i + batch_size]
-            vectors = self.embedder.encode([c.text for c in batch], batch_size=batch_size)
-            self.collection.add(
-                ids=[c.id for c in batch],
-                documents=[c.text for c in batch],
-                metadatas=[c.metadata for c in batch],
-                embeddings=vectors,
-            )
-            done += len(batch)
-            if progress:
-                progress(done, len(new))
-        return IndexReport(total=len(wanted), added=len(new), removed=len(stale),
-                           unchanged=len(wanted) - len(new),
-                           seconds=round(time.perf_counter() - start, 3))
+        with self.using() as col:
+            return set(col.get(include=[])["ids"])
 
     def query(self, text: str, k: int = 8, where: dict | None = None) -> list[dict]:
         """Nearest chunks to a text: dicts with id, text, metadata and similarity."""
         vector = self.embedder.encode_cached([text])
-        n = min(k, max(self.count(), 1))
-        res = self.collection.query(query_embeddings=vector, n_results=n, where=where,
-                                    include=["documents", "metadatas", "distances"])
+        with self.using() as col:
+            n = min(k, max(col.count(), 1))
+            res = col.query(query_embeddings=vector, n_results=n, where=where,
+                            include=["documents", "metadatas", "distances"])
         return [
             {"id": cid, "text": doc, "metadata": meta, "similarity": 1.0 - float(dist)}
             for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0],
@@ -189,8 +254,74 @@ class ChromaIndex:
 
     def get_key_chunks(self, key_id: str) -> list[dict]:
         """Stored chunks of one answer key, in part order."""
-        res = self.collection.get(where={"key": key_id}, include=["documents", "metadatas"])
+        with self.using() as col:
+            res = col.get(where={"key": key_id}, include=["documents", "metadatas"])
         order = {"key points": 0, "explanation": 1, "depth": 2}
         rows = [{"id": cid, "text": doc, "metadata": meta, "similarity": 1.0}
                 for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"])]
         return sorted(rows, key=lambda r: order.get(r["metadata"].get("part"), 9))
+
+    # -- writes ------------------------------------------------------------------
+
+    def add(self, chunks: list[Chunk], vectors) -> None:
+        """Store chunks with their vectors and the vectors' fingerprints."""
+        with self.using("building") as col:
+            col.add(
+                ids=[c.id for c in chunks],
+                documents=[c.text for c in chunks],
+                metadatas=[{**c.metadata, "fp": fingerprint(v)} for c, v in zip(chunks, vectors)],
+                embeddings=[np.asarray(v, dtype=np.float32) for v in vectors],
+            )
+
+    def _vectors_by_text(self, ids: list[str], batch_size: int = 256) -> dict[str, np.ndarray]:
+        """Stored vectors of these chunks by their text; unreadable ones are left out."""
+        out: dict[str, np.ndarray] = {}
+        with self.using("building") as col:
+            for i in range(0, len(ids), batch_size):
+                try:
+                    got = col.get(ids=ids[i:i + batch_size],
+                                  include=["documents", "embeddings", "metadatas"])
+                except Exception:  # a damaged index: those chunks are embedded afresh
+                    continue
+                for doc, vec, meta in zip(got["documents"], got["embeddings"], got["metadatas"]):
+                    if vec is None or doc is None:
+                        continue
+                    stored = (meta or {}).get("fp")
+                    # A vector whose fingerprint no longer matches is not copied.
+                    if stored is None or abs(fingerprint(vec) - stored) <= FINGERPRINT_TOLERANCE:
+                        out[doc] = np.asarray(vec, dtype=np.float32)
+        return out
+
+    def sync(self, chunks: list[Chunk], batch_size: int = 64,
+             progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Make the collection hold exactly these chunks, embedding only new ones."""
+        start = time.perf_counter()
+        with self.using("building") as col:
+            wanted = {c.id: c for c in chunks}
+            have = set(col.get(include=[])["ids"])
+            stale = sorted(have - wanted.keys())
+            # Similar lengths batch together, as the model's own encode does, so
+            # little of each batch is padding.
+            new = sorted((c for cid, c in wanted.items() if cid not in have),
+                         key=lambda c: len(c.text))
+            known = self._vectors_by_text(stale) if stale and new else {}
+            reuse = [c for c in new if c.text in known]
+            embed = [c for c in new if c.text not in known]
+            if stale:
+                col.delete(ids=stale)
+            for i in range(0, len(reuse), 256):
+                batch = reuse[i:i + 256]
+                self.add(batch, [known[c.text] for c in batch])
+            done = 0
+            for i in range(0, len(embed), batch_size):
+                batch = embed[i:i + batch_size]
+                self.add(batch, self.embedder.encode([c.text for c in batch],
+                                                     batch_size=batch_size))
+                done += len(batch)
+                if progress:
+                    progress(done, len(embed))
+            if stale or new:
+                self.mark_changed()
+        return IndexReport(total=len(wanted), added=len(embed), removed=len(stale),
+                           unchanged=len(wanted) - len(new), reused=len(reuse),
+                           seconds=round(time.perf_counter() - start, 3))

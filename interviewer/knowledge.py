@@ -7,6 +7,7 @@ similarity, each numbered so a grade can cite it.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import defaultdict
 from typing import Callable
@@ -14,9 +15,10 @@ from typing import Callable
 from .config import Settings
 from .embeddings import Embedder, shared_embedder
 from .grading.models import Evidence, ReferenceAnswer
-from .guide import Question, classify, load_guide, normalize_text
+from .guide import GuideError, Question, classify, load_guide, normalize_text
 from .index import ChromaIndex, IndexReport, all_chunks
-from .notes import AnswerKey, load_notes
+from .index_check import CheckReport, check_index, repair_index
+from .notes import AnswerKey, NotesError, load_notes
 
 # A key retrieved for a question it is not linked to is used only when the
 # questions are near-duplicates (same topic asked in another section).
@@ -24,20 +26,33 @@ RETRIEVED_KEY_MIN_SIMILARITY = 0.80
 RELATED_MIN_SIMILARITY = 0.35
 # A free-text question is graded against the closest key only if it is this close.
 TEXT_KEY_MIN_SIMILARITY = 0.55
+# Sources are named under this label wherever the knowledge folder is, so
+# chunk ids (hashes of text and metadata) survive moving or renaming it.
+SOURCE_PREFIX = "knowledge/notes"
 
 
 class KnowledgeBase:
     """Questions, notes and index, loaded once and shared across sessions."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 on_wait: Callable[[str], None] | None = None):
         self.settings = settings
         self.embedder = embedder or shared_embedder()
-        self.questions: list[Question] = load_guide(settings.guide_path)
+        # Told when another process holds the index and this one waits for it.
+        self.on_wait = on_wait or (lambda message: print(f"interviewer: {message}",
+                                                         file=sys.stderr))
+        self.guide_problems: list[GuideError] = []
+        self.questions: list[Question] = load_guide(settings.guide_path, self.guide_problems)
         self.by_id = {q.id: q for q in self.questions}
-        self.notes = load_notes(settings.notes_dir, relative_to=settings.knowledge_dir.parent)
+        self.notes = load_notes(settings.notes_dir, prefix=SOURCE_PREFIX)
         self._keys = self.notes.by_question()
         self._index: ChromaIndex | None = None
         self._lock = threading.Lock()
+
+    @property
+    def problems(self) -> list[GuideError | NotesError]:
+        """Malformed guide lines and notes entries that were skipped, with file and line."""
+        return [*self.guide_problems, *self.notes.errors]
 
     # -- questions and coverage -------------------------------------------
 
@@ -69,7 +84,9 @@ class KnowledgeBase:
         """The Chroma index (opened on first use; one client per process)."""
         with self._lock:
             if self._index is None:
-                self._index = ChromaIndex(self.settings.index_dir, self.embedder)
+                self._index = ChromaIndex(self.settings.index_dir, self.embedder,
+                                          wait_s=self.settings.index_wait_s,
+                                          on_wait=self.on_wait)
             return self._index
 
     def chunks(self):
@@ -81,10 +98,24 @@ class KnowledgeBase:
         return self.index.existing_ids() == {c.id for c in self.chunks()}
 
     def build_index(self, progress: Callable[[int, int], None] | None = None) -> IndexReport:
-        """Bring the index in line with the notes, embedding only new chunks."""
-        report = self.index.sync(self.chunks(), progress=progress)
-        report.errors = [str(e) for e in self.notes.errors]
+        """Bring the index in line with the notes, embedding only new chunks,
+        then check it and rebuild what the check finds broken."""
+        chunks = self.chunks()
+        # One hold for the whole build: nobody reads a half-built index, and a
+        # second build waits, then finds nothing left to do.
+        with self.index.using("building"):
+            report = self.index.sync(chunks, progress=progress)
+            check = check_index(self.index, chunks)
+            if not check.ok:
+                report.repaired = repair_index(self.index, chunks, check)
+                check = check_index(self.index, chunks)
+        report.check = check.to_dict()
+        report.errors = [str(e) for e in self.problems]
         return report
+
+    def check_index(self, sample: int | None = None) -> CheckReport:
+        """Verify the stored index against the notes without changing it."""
+        return check_index(self.index, self.chunks(), sample=sample)
 
     # -- retrieval -------------------------------------------------------------
 

@@ -104,9 +104,21 @@ def _list_items(lines: list[tuple[int, str]]) -> list[str]:
     return items
 
 
-def parse_notes(text: str, path: str) -> tuple[list[AnswerKey], list[Note]]:
-    """Parse one notes file; raise NotesError at the first malformed entry."""
+def parse_notes(text: str, path: str, problems: list[NotesError] | None = None
+                ) -> tuple[list[AnswerKey], list[Note]]:
+    """Parse one notes file.
+
+    Without ``problems`` the first malformed entry raises NotesError. With a
+    list, each malformed entry is appended to it and skipped, and the file's
+    other entries are kept.
+    """
+    def fail(err: NotesError) -> None:
+        if problems is None:
+            raise err
+        problems.append(err)
+
     lines = _strip_comments(text).splitlines()
+    stray: int | None = None
     entries: list[tuple[int, str, list[tuple[int, str]]]] = []
     for lineno, line in enumerate(lines, start=1):
         if line.startswith("## "):
@@ -115,14 +127,19 @@ def parse_notes(text: str, path: str) -> tuple[list[AnswerKey], list[Note]]:
             continue
         elif entries:
             entries[-1][2].append((lineno, line))
-        elif line.strip():
-            raise NotesError("text before the first '## ' entry heading", path, lineno)
+        elif line.strip() and stray is None:
+            stray = lineno
+            fail(NotesError("text before the first '## ' entry heading", path, lineno))
     keys: list[AnswerKey] = []
     notes: list[Note] = []
     for lineno, title, body in entries:
-        if not title:
-            raise NotesError("entry heading has no title", path, lineno)
-        entry = _parse_entry(title, body, path, lineno)
+        try:
+            if not title:
+                raise NotesError("entry heading has no title", path, lineno)
+            entry = _parse_entry(title, body, path, lineno)
+        except NotesError as err:
+            fail(err)
+            continue
         (keys if isinstance(entry, AnswerKey) else notes).append(entry)
     return keys, notes
 
@@ -184,8 +201,14 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
                      line=lineno, **values)
 
 
-def load_notes(root: str | Path, relative_to: str | Path | None = None) -> NotesCollection:
-    """Parse every ``*.md`` under root except READMEs; collect errors per file."""
+def load_notes(root: str | Path, relative_to: str | Path | None = None,
+               prefix: str | None = None) -> NotesCollection:
+    """Parse every ``*.md`` under root except READMEs; skip and collect malformed entries.
+
+    Files are named by their path under ``relative_to`` (default: root),
+    after ``prefix``. The knowledge base names them under a fixed prefix,
+    never by where the folder is, so moving the folder changes no chunk.
+    """
     root = Path(root)
     base = Path(relative_to) if relative_to else root
     out = NotesCollection()
@@ -196,11 +219,10 @@ def load_notes(root: str | Path, relative_to: str | Path | None = None) -> Notes
             rel = file.relative_to(base).as_posix()
         except ValueError:
             rel = file.as_posix()
+        if prefix:
+            rel = f"{prefix.rstrip('/')}/{rel}"
         try:
-            keys, notes = parse_notes(file.read_text(encoding="utf-8"), rel)
-        except NotesError as err:
-            out.errors.append(err)
-            continue
+            keys, notes = parse_notes(file.read_text(encoding="utf-8"), rel, out.errors)
         except UnicodeDecodeError:
             out.errors.append(NotesError("file is not UTF-8 text", rel, 1))
             continue
@@ -219,10 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             col = load_notes(p)
         else:
             col = NotesCollection()
-            try:
-                col.keys, col.notes = parse_notes(p.read_text(encoding="utf-8"), str(p))
-            except NotesError as err:
-                col.errors.append(err)
+            col.keys, col.notes = parse_notes(p.read_text(encoding="utf-8"), str(p), col.errors)
         for err in col.errors:
             print(f"error: {err}")
             status = 1

@@ -31,12 +31,20 @@ def test_questions_section_json():
     assert {"id", "section", "subsection", "kind", "text"} <= set(rows[0])
 
 
-def test_questions_from_a_malformed_guide_reports_the_line(tmp_path):
+def test_questions_from_a_malformed_guide_reports_the_line_and_keeps_the_rest(tmp_path):
     bad = tmp_path / "guide.md"
-    bad.write_text("## 1. A\n### S\n- fine\nwhat is this line\n")
+    bad.write_text("## 1. A\n### S\n- fine\nwhat is this line\n- also fine\n")
+    proc = run("questions", "--guide", str(bad), "--count")
+    assert proc.stdout.strip() == "2"
+    assert f"{bad}:4" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_questions_from_a_guide_without_questions_fails_with_the_reason(tmp_path):
+    bad = tmp_path / "guide.md"
+    bad.write_text("# Only a title\nwhat is this line\n")
     proc = run("questions", "--guide", str(bad), "--count", check=False)
     assert proc.returncode == 2
-    assert f"{bad}:4" in proc.stderr and "Traceback" not in proc.stderr
+    assert "no questions found" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_index_is_idempotent_and_reports_counts(fresh_data_dir):

@@ -102,3 +102,24 @@ def test_malformed_guides_report_the_line(md, line, fragment):
     assert err.value.line == line
     assert fragment in str(err.value)
     assert f"bad.md:{line}" in str(err.value)
+
+
+def test_a_lenient_parse_skips_bad_lines_reports_each_and_keeps_the_rest():
+    md = ("## 1. A\n### S\n- first\nstray paragraph text\n- second\n- First?\n"
+          "## Intro without number\n### T\n- lost under a broken heading\n"
+          "## 2. B\n- orphan\n### U\n- third\n")
+    problems: list[GuideError] = []
+    qs = parse_guide(md, path="guide.md", problems=problems)
+    assert [q.text for q in qs] == ["first", "second", "third"]
+    assert [(p.line, p.path) for p in problems] == [(4, "guide.md"), (6, "guide.md"),
+                                                    (7, "guide.md"), (11, "guide.md")]
+    assert "unexpected line" in str(problems[0]) and "guide.md:4" in str(problems[0])
+    assert "repeats line 3" in str(problems[1])
+    assert "its questions are skipped" in str(problems[2])
+    # Ids of the kept questions are the ones a clean guide gives them.
+    assert qs[2].id == question_id(2, "third")
+
+
+def test_a_lenient_parse_of_a_guide_without_any_question_still_fails():
+    with pytest.raises(GuideError, match="no questions found"):
+        parse_guide("## Broken\n- q\n", problems=[])

@@ -113,3 +113,21 @@ def test_shipped_keys_have_checkable_key_points(shipped):
         short = [p for p in key.key_points if len(p.split()) < 6]
         assert not short, f"{key.path}:{key.line} has bare-term key points {short}"
         assert len(key.explanation.split()) >= 40, f"{key.path}:{key.line} explanation too short"
+
+
+def test_one_bad_entry_is_skipped_and_reported_the_rest_of_its_file_loads(tmp_path):
+    bad_key = "## Broken key\n- ids: q04-cccccc\n### Key points\n- only one\n### Explanation\nx\n\n"
+    (tmp_path / "mixed.md").write_text("stray intro\n" + bad_key + GOOD)
+    col = load_notes(tmp_path, prefix="knowledge/notes")
+    assert [k.title for k in col.keys] == ["What is chunk overlap and why is it important?"]
+    assert [n.title for n in col.notes] == ["A free note"]
+    assert [(e.path, e.line) for e in col.errors] == [("knowledge/notes/mixed.md", 1),
+                                                      ("knowledge/notes/mixed.md", 2)]
+    assert "at least 2 key points" in str(col.errors[1])
+
+
+def test_sources_are_named_under_the_prefix_not_the_folders_location(tmp_path):
+    (tmp_path / "somewhere" / "sub").mkdir(parents=True)
+    (tmp_path / "somewhere" / "sub" / "a.md").write_text(GOOD)
+    col = load_notes(tmp_path / "somewhere", prefix="knowledge/notes")
+    assert col.keys[0].path == "knowledge/notes/sub/a.md"
