@@ -204,11 +204,17 @@ class Store:
             conn.execute("UPDATE interviews SET status = 'abandoned', updated_at = ? "
                          "WHERE id = ? AND status = 'open'", (_now(), interview_id))
 
-    def set_secret(self, profile: str, secret: str) -> None:
-        """Store a profile's passphrase hash (an encoded string from auth.py)."""
+    def set_secret(self, profile: str, secret: str, replace: bool = True) -> bool:
+        """Store a profile's passphrase hash (an encoded string from auth.py).
+
+        With `replace=False` an existing hash is kept and False returned, so two
+        people creating the same new profile at once cannot both own it.
+        """
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         with self._write() as conn:
-            conn.execute("INSERT OR REPLACE INTO profile_secrets (profile, secret, updated_at)"
-                         " VALUES (?, ?, ?)", (profile, secret, _now()))
+            cur = conn.execute(f"{verb} INTO profile_secrets (profile, secret, updated_at)"
+                               " VALUES (?, ?, ?)", (profile, secret, _now()))
+            return cur.rowcount == 1
 
     # -- reads -----------------------------------------------------------------
 
