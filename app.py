@@ -332,13 +332,14 @@ def main() -> None:
     who = open_profile(service)
     if who is None:
         return
-    passphrase_settings(service, who)
     if view == "History":
+        passphrase_settings(service, who)
         history_page(service)
         return
     interview = current_interview(service)
     held = service.pending_answer(interview) if interview else None
     sidebar(service, busy=held is not None)
+    passphrase_settings(service, who)
     st.title("Gen-AI Mock Interviewer")
     if interview is None:
         st.markdown("Choose sections and the number of questions in the sidebar, then press "
