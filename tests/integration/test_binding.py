@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -38,12 +39,19 @@ LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1
 
 
 def run_app(data_dir, *args, env=None):
-    """`interviewer run` as a user starts it; returns the process and its port once healthy."""
+    """`interviewer run` as a user starts it; returns the process and its port once healthy.
+
+    It runs from the data folder, away from the repository's .streamlit/config.toml,
+    as the installed command does when started from any other folder.
+    """
     port = free_port()
+    repo = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
         [sys.executable, "-m", "interviewer.cli", "run", "--port", str(port), *args],
-        env=dict(os.environ, INTERVIEWER_DATA_DIR=str(data_dir), **(env or {})),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        env=dict(os.environ, INTERVIEWER_DATA_DIR=str(data_dir), PYTHONPATH=str(repo),
+                 **(env or {})),
+        cwd=data_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
     deadline = time.time() + 180
     while time.time() < deadline and proc.poll() is None:
         try:
