@@ -67,3 +67,24 @@ def test_a_new_interview_cannot_hide_an_ungraded_answer(app, fresh_data_dir):
     service = InterviewService(settings, KnowledgeBase(settings), store)
     with pytest.raises(InterviewError, match="not graded yet"):
         service.start(InterviewConfig(sections=[4], num_questions=1))
+
+
+def test_an_answer_that_cannot_be_graded_stays_stored_until_discarded(
+        app, fresh_data_dir, monkeypatch):
+    from interviewer.embeddings import ModelUnavailableError
+    from interviewer.service import InterviewService
+
+    at = start(app().run(), questions=1, follow_ups=0)
+
+    def broken(self, interview, answer):
+        raise ModelUnavailableError("the model files are missing")
+
+    monkeypatch.setattr(InterviewService, "begin", broken)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert any("could not be graded" in e.value and "It is saved" in e.value for e in at.error)
+    store = Store(fresh_data_dir / "interviewer.db")
+    assert [p["answer"] for p in store.pending_answers()] == [ANSWER]
+    assert at.chat_input(key="answer").disabled  # one answer per turn, kept until resolved
+    at.button(key="discard").click().run()
+    assert store.pending_answers() == []
+    assert not at.chat_input(key="answer").disabled
