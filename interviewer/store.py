@@ -152,8 +152,8 @@ class Store:
         now = _now()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO interviews (id, profile, status, created_at, updated_at, config, state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO interviews (id, profile, status, created_at, updated_at, config,"
+                " state) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (interview.id, profile, _status(interview), now, now,
                  json.dumps(interview.to_dict()["config"]), json.dumps(interview.to_dict())),
             )
