@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from pydantic import SecretStr
 
+from interviewer import auth
 from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
 from interviewer.llm import LLMError, make_grader
@@ -50,20 +51,84 @@ def get_service() -> InterviewService:
 
 def profile() -> str:
     """The profile whose history this session reads and writes."""
-    return (st.session_state.get("profile") or "default").strip() or "default"
+    return auth.clean_profile(st.session_state.get("profile"))
 
 
-def sidebar(service: InterviewService) -> None:
+def listens_beyond_localhost() -> bool:
+    """Whether other computers can reach this app (then every profile needs a passphrase)."""
+    return not auth.is_loopback(st.get_option("server.address"))
+
+
+def profile_input() -> None:
+    """The profile name box; other people's profile names are never listed."""
+    st.sidebar.text_input("Profile", value="default", key="profile",
+                          help="each profile keeps its own history and review schedule",
+                          on_change=lambda: st.session_state.pop("interview_id", None))
+
+
+def open_profile(service: InterviewService) -> str | None:
+    """The session's profile if it may open it; otherwise a passphrase form and None."""
+    who = profile()
+    unlocked = st.session_state.setdefault("unlocked_profiles", set())
+    access = auth.access(service.store, who, remote=listens_beyond_localhost(),
+                         unlocked=who in unlocked)
+    if access.allowed:
+        return who
+    st.title("Gen-AI Mock Interviewer")
+    if access.state == "refused":
+        st.error(access.message)
+        return None
+    creating = access.state == "claim"
+    # clear_on_submit: the typed passphrase does not linger in the session state.
+    with st.form("passphrase_form", clear_on_submit=True):
+        st.info(f"Profile **{who}**: {access.message}")
+        first = st.text_input("Passphrase", type="password", key="passphrase")
+        second = (st.text_input("Passphrase again", type="password", key="passphrase_again")
+                  if creating else None)
+        sent = st.form_submit_button("Create profile" if creating else "Open profile",
+                                     key="open_profile")
+    if not sent:
+        return None
+    if creating:
+        try:
+            if not auth.set_passphrase(service.store, who, first, second, replace=False):
+                st.error("Someone has just created this profile; enter its passphrase.")
+                return None
+        except auth.PassphraseError as exc:
+            st.error(str(exc))
+            return None
+    elif not auth.unlock(service.store, who, first):
+        st.error("Wrong passphrase.")
+        return None
+    unlocked.add(who)
+    st.rerun()
+
+
+def passphrase_settings(service: InterviewService, who: str) -> None:
+    """Set or change the open profile's passphrase."""
+    has_one = service.store.secret(who) is not None
+    with st.sidebar.expander("Change passphrase" if has_one else "Protect with a passphrase"):
+        with st.form("set_passphrase", clear_on_submit=True, border=False):
+            first = st.text_input("New passphrase", type="password", key="new_passphrase")
+            second = st.text_input("New passphrase again", type="password",
+                                   key="new_passphrase_again")
+            sent = st.form_submit_button("Save passphrase", key="save_passphrase")
+        if sent:
+            try:
+                auth.set_passphrase(service.store, who, first, second)
+            except auth.PassphraseError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.setdefault("unlocked_profiles", set()).add(who)
+                st.success("Passphrase saved. This profile now asks for it in new sessions.")
+
+
+def sidebar(service: InterviewService, busy: bool = False) -> None:
     """Interview settings and the active grader."""
     kb = service.kb
     sections = kb.sections()
     covered = kb.covered_sections()
     with st.sidebar:
-        known = service.store.profiles()
-        st.text_input("Profile", value="default", key="profile",
-                      help="each profile keeps its own history and review schedule"
-                      + (f"; existing: {', '.join(known)}" if known else ""),
-                      on_change=lambda: st.session_state.pop("interview_id", None))
         st.header("Interview settings")
         chosen = st.multiselect(
             "Sections", options=list(sections),
@@ -81,7 +146,8 @@ def sidebar(service: InterviewService) -> None:
         mode = st.radio("Question selection", list(MODES), format_func=MODES.get, key="mode",
                         help="weak answers come back on a spaced schedule (1, 3, 7, 16, 35 "
                         "days); good ones wait longer")
-        if st.button("Start new interview", type="primary", disabled=not chosen,
+        # busy: an answer is stored but not graded; a new interview would hide it.
+        if st.button("Start new interview", type="primary", disabled=not chosen or busy,
                      width="stretch"):
             try:
                 interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
@@ -261,14 +327,19 @@ def main() -> None:
                                 default=st.query_params.get("view", "interview").title(),
                                 label_visibility="collapsed")
     st.query_params["view"] = (view or "Interview").lower()
+    profile_input()
+    who = open_profile(service)
+    if who is None:
+        return
     if view == "History":
-        with st.sidebar:
-            st.text_input("Profile", value="default", key="profile")
+        passphrase_settings(service, who)
         history_page(service)
         return
-    sidebar(service)
-    st.title("Gen-AI Mock Interviewer")
     interview = current_interview(service)
+    held = service.pending_answer(interview) if interview else None
+    sidebar(service, busy=held is not None)
+    passphrase_settings(service, who)
+    st.title("Gen-AI Mock Interviewer")
     if interview is None:
         st.markdown("Choose sections and the number of questions in the sidebar, then press "
                     "**Start new interview**. Answers are graded offline against the project's "
@@ -278,23 +349,30 @@ def main() -> None:
     usage_caption(interview)
     for i, turn in enumerate(interview.turns):
         render_turn(interview, turn, i)
+    recovered = st.session_state.pop("recovered", None)
+    if recovered:
+        st.info(recovered, icon=":material/restore:")
     if interview.phase == "done":
         render_summary(service, interview)
         return
     if notice:
         st.warning(notice)
-    grading = st.session_state.get("to_grade")
-    # Input is disabled while feedback streams; the answer waits in the session
-    # state, so a rerun mid-stream grades it again instead of losing it.
-    answer = st.chat_input("Your answer", key="answer", disabled=grading is not None)
-    if grading is None and st.button("Skip this question", key="skip"):
+    # The answer is stored in SQLite as it is sent, before anything is shown or
+    # graded; input stays disabled until its grade is stored, and a rerun, a
+    # reload or a restart mid-grading grades the stored answer again.
+    answer = st.chat_input("Your answer", key="answer", disabled=held is not None)
+    if held is None and st.button("Skip this question", key="skip"):
         service.skip(interview)
         st.rerun()
-    if answer is not None and grading is None:
-        st.session_state.to_grade = answer
+    if answer is not None and held is None:
+        refused = service.accept(interview, answer)
+        if refused is not None:
+            st.session_state.notice = refused.message
+        else:
+            st.session_state.submitted = (interview.id, len(interview.turns) - 1)
         st.rerun()
-    if grading is not None:
-        grade_answer(service, interview, grading)
+    if held is not None:
+        grade_answer(service, interview, held)
 
 
 def history_page(service: InterviewService) -> None:
@@ -368,7 +446,15 @@ def history_page(service: InterviewService) -> None:
 
 
 def grade_answer(service: InterviewService, interview: Interview, answer: str) -> None:
-    """Stream the feedback for an answer, store the finished turn, then rerun."""
+    """Stream the feedback for a stored answer, store the finished turn, then rerun."""
+    if st.session_state.get("submitted") != (interview.id, len(interview.turns) - 1):
+        # Not sent in this session: the app stopped (or the page was reloaded)
+        # while it was being graded.
+        st.session_state.recovered = ("Your answer was saved when you sent it, but its grading "
+                                      "was interrupted (the app stopped or the page reloaded). "
+                                      "It has been graded now.")
+    with st.chat_message("user"):
+        st.markdown(answer)
     if not service.kb.embedder.loaded:
         with st.spinner("Loading the grading model (first answer only)…"):
             service.wait_until_ready()
@@ -376,20 +462,25 @@ def grade_answer(service: InterviewService, interview: Interview, answer: str) -
         pending = service.begin(interview, answer)
         if isinstance(pending, AnswerOutcome):
             st.session_state.notice = pending.message
+            service.discard_pending(interview)
         else:
-            with st.chat_message("user"):
-                st.markdown(answer)
             with st.chat_message("assistant", avatar=":material/grading:"):
                 st.caption("Feedback (streaming)…")
                 st.write_stream(pending.stream)
             service.finish(interview, pending)
     except ModelUnavailableError as exc:
-        st.session_state.pop("to_grade", None)
-        st.error(f"Your answer could not be graded: {exc}. It is kept below so you can copy it "
-                 "and try again.")
+        st.session_state.pop("recovered", None)
+        st.error(f"Your answer could not be graded: {exc}. It is saved; it is shown below so "
+                 "you can copy it. Try again, or discard it to write another answer.")
         st.code(answer, language=None)
+        cols = st.columns(2)
+        if cols[0].button("Try grading again", key="regrade"):
+            st.rerun()
+        if cols[1].button("Discard this answer", key="discard"):
+            service.discard_pending(interview)
+            st.rerun()
         return
-    st.session_state.pop("to_grade", None)
+    st.session_state.submitted = None
     st.rerun()
 
 

@@ -250,17 +250,45 @@ def cmd_export(args) -> int:
 
 def cmd_run(args) -> int:
     """Bring the index up to date, then start the Streamlit app."""
+    from .auth import is_loopback
+
+    host = args.host or _settings(args).host
     kb = _knowledge_base(args)
     if not kb.is_index_current():
         print("building the index (first run, or notes changed)...", file=sys.stderr)
         print(kb.build_index().to_dict(), file=sys.stderr)
     del kb  # the app opens its own Chroma client; one owner per directory at a time
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
-           "--server.headless", "true", "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
-    print(f"open http://localhost:{args.port}", file=sys.stderr)
+           "--server.headless", "true", "--server.address", host,
+           "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]
+    if is_loopback(host):
+        print(f"open http://localhost:{args.port}", file=sys.stderr)
+    else:
+        print(f"listening on {host}:{args.port}: other computers can reach the app, so every "
+              "profile needs a passphrase (see README, Configuration)", file=sys.stderr)
     os.execv(sys.executable, cmd)
     return 0  # not reached
+
+
+def cmd_passphrase(args) -> int:
+    """Set or replace a profile's passphrase (typed twice, or one line on stdin)."""
+    import getpass
+
+    from .auth import PassphraseError, clean_profile, set_passphrase
+    from .store import Store
+
+    profile = clean_profile(args.profile)
+    if args.stdin:
+        first = second = sys.stdin.readline().rstrip("\n")
+    else:
+        first = getpass.getpass(f"New passphrase for {profile!r}: ")
+        second = getpass.getpass("Again: ")
+    try:
+        set_passphrase(Store(_settings(args).db_path), profile, first, second)
+    except PassphraseError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"passphrase set for profile {profile!r}", file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,7 +358,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="update the index and start the app")
     r.add_argument("--port", type=int, default=8501)
+    r.add_argument("--host", help="address to listen on (default: 127.0.0.1, this computer "
+                   "only; or INTERVIEWER_HOST). 0.0.0.0 listens on every interface and makes "
+                   "passphrases mandatory")
     r.set_defaults(func=cmd_run)
+
+    pp = sub.add_parser("passphrase", help="set or replace a profile's passphrase")
+    pp.add_argument("profile")
+    pp.add_argument("--stdin", action="store_true",
+                    help="read the passphrase from one line of standard input")
+    pp.set_defaults(func=cmd_passphrase)
     return p
 
 

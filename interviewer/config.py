@@ -34,6 +34,7 @@ _SOURCES = {
     "max_retries": ("INTERVIEWER_MAX_RETRIES", "max_retries"),
     "context_budget_tokens": ("INTERVIEWER_CONTEXT_BUDGET_TOKENS", "context_budget_tokens"),
     "offline_grader": ("INTERVIEWER_OFFLINE_GRADER", "offline_grader"),
+    "host": ("INTERVIEWER_HOST", "host"),
 }
 PROVIDERS = ("offline", "openai", "anthropic", "openai-compatible")
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5",
@@ -64,6 +65,9 @@ class Settings:
     # 'offline' (embeddings + claim judge, the default) or 'embedding' (embeddings only)
     offline_grader: str = "offline"
     prices: dict = field(default_factory=dict)
+    # The address `interviewer run` listens on; anything but loopback makes
+    # the app reachable from other computers, and then passphrases are required.
+    host: str = "127.0.0.1"
 
     def __post_init__(self):
         self.knowledge_dir = Path(self.knowledge_dir)

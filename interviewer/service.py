@@ -1,8 +1,8 @@
 """The interviewer's core: what the app and the CLI call, with no UI code.
 
 It glues the knowledge base, the grader, the state machine and the store:
-an answer is truncated if needed, graded, written to SQLite, and only then
-returned for display.
+an answer is written to SQLite as submitted, then truncated if needed,
+graded, stored with its grade, and only then returned for display.
 """
 
 from __future__ import annotations
@@ -113,6 +113,10 @@ class InterviewService:
         order = plan(pool, history, mode)
         interview = Interview.start(config, self.kb.questions, order=order)
         previous = self.store.latest_open(profile)
+        if previous and self.store.pending_answer(previous) is not None:
+            # Abandoning it would hide an answer that was sent but never graded.
+            raise InterviewError("the last answer of the open interview is not graded yet; "
+                                 "let it finish first")
         if previous:
             self.store.abandon(previous.id)
         self.store.save_new(interview, profile)
@@ -136,8 +140,32 @@ class InterviewService:
 
     # -- answering ---------------------------------------------------------------
 
+    def accept(self, interview: Interview, answer: str) -> AnswerOutcome | None:
+        """Store a submitted answer before anything else; an empty one is refused.
+
+        Returns None once stored, or the refusal to show.
+        """
+        if interview.pending is None:
+            raise InterviewError("no question is waiting for an answer")
+        if not answer or not answer.strip():
+            return AnswerOutcome(status="empty", message=EMPTY_ANSWER_MESSAGE)
+        self.store.save_pending(interview, answer)
+        return None
+
+    def pending_answer(self, interview: Interview) -> str | None:
+        """The answer stored for the pending turn and not graded yet (after a crash, say)."""
+        return self.store.pending_answer(interview)
+
+    def discard_pending(self, interview: Interview) -> None:
+        """Drop the stored, ungraded answer of the pending turn, at the user's request."""
+        if interview.pending is not None:
+            self.store.discard_pending(interview.id, interview.turns.index(interview.pending))
+
     def submit(self, interview: Interview, answer: str) -> AnswerOutcome:
-        """Grade the pending turn's answer, store it, then advance the interview."""
+        """Store the answer, grade it, store the grade, then advance the interview."""
+        refused = self.accept(interview, answer)
+        if refused is not None:
+            return refused
         pending = self.begin(interview, answer)
         if isinstance(pending, AnswerOutcome):
             return pending
@@ -161,7 +189,10 @@ class InterviewService:
                             stream=self.grader.grade_stream(ref, graded_text))
 
     def finish(self, interview: Interview, pending: "PendingGrade") -> AnswerOutcome:
-        """Record a finished grade: stored in SQLite before it is returned for display."""
+        """Record a finished grade: stored in SQLite before it is returned for display.
+
+        The same transaction removes the answer's pending copy.
+        """
         turn = interview.pending
         grade = pending.stream.grade
         if grade is None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .interview import Interview, Turn
+from .interview import Interview, InterviewError, Turn
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -49,7 +50,28 @@ _MIGRATIONS: dict[int, str] = {
     CREATE INDEX turns_question ON turns (question_id, created_at);
     CREATE INDEX turns_interview ON turns (interview_id, seq);
     """,
+    # v3: an answer is stored the moment it is submitted, before grading, and
+    # removed in the transaction that stores its graded turn; profiles can
+    # carry a passphrase hash (see auth.py for the format).
+    3: """
+    CREATE TABLE pending_answers (
+        interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (interview_id, seq)
+    );
+    CREATE TABLE profile_secrets (
+        profile TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 }
+
+# Seconds a connection waits for another one's write lock before failing; a
+# write here takes milliseconds, so this only matters under heavy contention.
+BUSY_TIMEOUT_S = 15
 
 
 def _now() -> str:
@@ -57,84 +79,142 @@ def _now() -> str:
 
 
 class Store:
-    """One SQLite file; safe to share between Streamlit sessions of one process."""
+    """One SQLite file, safe to share between threads (Streamlit sessions) and processes.
+
+    Each thread gets its own connection: a sqlite3 connection shared between
+    threads lets one thread read another's uncommitted rows and, without a
+    lock, corrupts results. WAL lets readers run beside one writer, and the
+    busy timeout makes a second writer wait instead of failing.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False,
-                                     isolation_level=None, timeout=10)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._local = threading.local()
+        conn = self._conn
+        # WAL is a property of the file: set once, every later connection uses it.
+        conn.execute("PRAGMA journal_mode=WAL")
         self.migrate()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_S)
+            conn.row_factory = sqlite3.Row
+            # FULL: a committed answer survives a power cut too, and writes are
+            # one per answer, so the extra fsync costs nothing noticeable.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _write(self):
+        """A write transaction on this thread's connection, taken before any read."""
+        conn = self._conn
+        # IMMEDIATE takes the write lock up front, so two writers queue on the
+        # busy timeout instead of deadlocking when both upgrade from a read.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def migrate(self) -> int:
         """Apply pending schema migrations; returns the schema version."""
-        with self._lock:
-            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        with self._write() as conn:
+            # Read inside the write lock: two processes starting together migrate once.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             for target in sorted(v for v in _MIGRATIONS if v > version):
-                self._conn.execute("BEGIN")
-                try:
-                    for statement in _MIGRATIONS[target].split(";"):
-                        if statement.strip():
-                            self._conn.execute(statement)
-                    self._conn.execute(f"PRAGMA user_version = {target}")
-                    self._conn.execute("COMMIT")
-                except Exception:
-                    self._conn.execute("ROLLBACK")
-                    raise
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
                 version = target
             return version
 
     def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
+        """Close this thread's connection (others close when their threads end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     # -- writes ----------------------------------------------------------------
 
     def save_new(self, interview: Interview, profile: str = "default") -> None:
         """Record a freshly started interview."""
         now = _now()
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO interviews (id, profile, status, created_at, updated_at, config, state)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO interviews (id, profile, status, created_at, updated_at, config,"
+                " state) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (interview.id, profile, _status(interview), now, now,
                  json.dumps(interview.to_dict()["config"]), json.dumps(interview.to_dict())),
             )
 
+    def save_pending(self, interview: Interview, answer: str) -> None:
+        """Store a submitted answer of the pending turn before it is graded."""
+        turn = interview.pending
+        if turn is None:
+            raise InterviewError("no question is waiting for an answer")
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO pending_answers (interview_id, seq, answer,"
+                         " created_at) VALUES (?, ?, ?, ?)",
+                         (interview.id, interview.turns.index(turn), answer, _now()))
+
+    def discard_pending(self, interview_id: str, seq: int) -> None:
+        """Forget a stored, ungraded answer (the user chose to drop it)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM pending_answers WHERE interview_id = ? AND seq = ?",
+                         (interview_id, seq))
+
     def save_turn(self, interview: Interview, turn: Turn) -> None:
-        """Write a closed turn and the interview's new state atomically."""
+        """Write a closed turn and the interview's new state atomically.
+
+        The turn's stored pending answer, if any, goes in the same transaction,
+        so at every moment the answer is either pending or graded.
+        """
         seq = interview.turns.index(turn)
         grade = turn.grade or {}
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO turns (interview_id, seq, question_id, kind, prompt,"
-                    " answer, skipped, score, grader, grade, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (interview.id, seq, turn.question_id, turn.kind, turn.prompt, turn.answer,
-                     int(turn.skipped), grade.get("score"), grade.get("grader"),
-                     json.dumps(grade) if turn.grade else None, _now()),
-                )
-                self._conn.execute(
-                    "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",
-                    (json.dumps(interview.to_dict()), _status(interview), _now(), interview.id),
-                )
-                self._conn.execute("COMMIT")
-            except Exception:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO turns (interview_id, seq, question_id, kind, prompt,"
+                " answer, skipped, score, grader, grade, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (interview.id, seq, turn.question_id, turn.kind, turn.prompt, turn.answer,
+                 int(turn.skipped), grade.get("score"), grade.get("grader"),
+                 json.dumps(grade) if turn.grade else None, _now()),
+            )
+            conn.execute(
+                "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(interview.to_dict()), _status(interview), _now(), interview.id),
+            )
+            conn.execute("DELETE FROM pending_answers WHERE interview_id = ? AND seq = ?",
+                         (interview.id, seq))
 
     def abandon(self, interview_id: str) -> None:
         """Close an open interview without finishing it (the user started another)."""
-        with self._lock:
-            self._conn.execute("UPDATE interviews SET status = 'abandoned', updated_at = ? "
-                               "WHERE id = ? AND status = 'open'", (_now(), interview_id))
+        with self._write() as conn:
+            conn.execute("UPDATE interviews SET status = 'abandoned', updated_at = ? "
+                         "WHERE id = ? AND status = 'open'", (_now(), interview_id))
+
+    def set_secret(self, profile: str, secret: str, replace: bool = True) -> bool:
+        """Store a profile's passphrase hash (an encoded string from auth.py).
+
+        With `replace=False` an existing hash is kept and False returned, so two
+        people creating the same new profile at once cannot both own it.
+        """
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        with self._write() as conn:
+            cur = conn.execute(f"{verb} INTO profile_secrets (profile, secret, updated_at)"
+                               " VALUES (?, ?, ?)", (profile, secret, _now()))
+            return cur.rowcount == 1
 
     # -- reads -----------------------------------------------------------------
 
@@ -183,6 +263,37 @@ class Store:
             "SELECT id, profile, status, created_at, updated_at, config FROM interviews "
             "ORDER BY created_at DESC, rowid DESC").fetchall()
         return [dict(r) | {"config": json.loads(r["config"])} for r in rows]
+
+    def pending_answer(self, interview: Interview) -> str | None:
+        """The stored, not yet graded answer to the interview's pending turn."""
+        turn = interview.pending
+        if turn is None:
+            return None
+        row = self._conn.execute(
+            "SELECT answer FROM pending_answers WHERE interview_id = ? AND seq = ?",
+            (interview.id, interview.turns.index(turn))).fetchone()
+        return row["answer"] if row else None
+
+    def pending_answers(self, profile: str = "default") -> list[dict]:
+        """Every stored answer of a profile still waiting for a grade, oldest first."""
+        rows = self._conn.execute(
+            "SELECT p.interview_id, p.seq, p.answer, p.created_at FROM pending_answers p "
+            "JOIN interviews i ON i.id = p.interview_id WHERE i.profile = ? "
+            "ORDER BY p.created_at, p.interview_id, p.seq", (profile,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def secret(self, profile: str) -> str | None:
+        """A profile's stored passphrase hash, if it has one."""
+        row = self._conn.execute("SELECT secret FROM profile_secrets WHERE profile = ?",
+                                 (profile,)).fetchone()
+        return row["secret"] if row else None
+
+    def profile_exists(self, profile: str) -> bool:
+        """Whether a profile has any interview or a passphrase."""
+        return self._conn.execute(
+            "SELECT 1 FROM interviews WHERE profile = ? UNION ALL "
+            "SELECT 1 FROM profile_secrets WHERE profile = ? LIMIT 1",
+            (profile, profile)).fetchone() is not None
 
     def answered_question_ids(self, profile: str = "default") -> set[str]:
         """Questions this profile has answered before (to avoid repeats)."""

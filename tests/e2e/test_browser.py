@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -203,3 +204,61 @@ def test_killing_the_app_mid_interview_loses_no_submitted_answer(repo, fresh_dat
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_killing_the_app_while_grading_keeps_the_answer_and_grades_it_after_restart(
+        repo, fresh_data_dir, tmp_path, fake_llm):
+    """SIGKILL the app while an answer is being graded; after a restart it is shown and graded."""
+    import signal
+    import sqlite3
+
+    from playwright.sync_api import expect, sync_playwright
+
+    # The provider holds its reply, so the app is surely mid-grading when killed.
+    fake_llm.add(kind="sleep", seconds=8)
+    llm = {"INTERVIEWER_PROVIDER": "openai-compatible", "INTERVIEWER_MODEL": "tiny",
+           "INTERVIEWER_BASE_URL": fake_llm.url + "/v1", "INTERVIEWER_MAX_RETRIES": "0"}
+    sent = "Answer sent while grading: " + ANSWER
+    proc, url = start_app(repo, fresh_data_dir, tmp_path / "app.log", llm)
+    try:
+        with sync_playwright() as pw:
+            browser, page = launch(pw)
+            page.goto(url)
+            page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+            expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+            answer(page, sent)
+            deadline = time.time() + 180
+            while not fake_llm.requests and time.time() < deadline:
+                time.sleep(0.1)
+            assert fake_llm.requests, "grading never reached the provider"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=20)
+            browser.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=20)
+    db = fresh_data_dir / "interviewer.db"
+    assert sqlite3.connect(db).execute("SELECT answer FROM pending_answers").fetchall() == [
+        (sent,)]
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM turns").fetchone()[0] == 0
+
+    proc, url = start_app(repo, fresh_data_dir, tmp_path / "app.log")  # offline grader now
+    try:
+        with sync_playwright() as pw:
+            browser, page = launch(pw)
+            page.goto(url)
+            # "offline", or "offline embedding" where the claim judge is not built.
+            expect(page.get_by_text(re.compile("Graded by the offline")).first).to_be_visible(
+                timeout=180_000)
+            expect(page.get_by_text("Answer sent while grading:", exact=False)).to_be_visible()
+            expect(page.get_by_text("grading was interrupted", exact=False)).to_be_visible()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT answer, score, grader FROM turns").fetchall()
+    assert len(rows) == 1 and rows[0][0] == sent
+    assert rows[0][1] is not None and rows[0][2] in ("offline", "embedding")
+    assert conn.execute("SELECT count(*) FROM pending_answers").fetchone()[0] == 0

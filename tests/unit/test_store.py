@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from interviewer.interview import Interview, InterviewConfig
@@ -90,7 +91,76 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path):
     conn.commit()
     conn.close()
     store = Store(db)
-    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert store.latest_open().id == iv.id
     assert store.turns(iv.id)[0]["answer"] == "old answer"
     assert store.graded_events()[0]["score"] == 5.5
+
+
+def old_database(db, version: int, iv) -> None:
+    """A database as an older release left it: its schema and one graded turn."""
+    from interviewer.store import _MIGRATIONS
+
+    conn = sqlite3.connect(db)
+    conn.executescript("".join(_MIGRATIONS[v] for v in range(1, version + 1))
+                       + f"PRAGMA user_version = {version};")
+    conn.execute("INSERT INTO interviews VALUES (?, 'ana', 'open', '2026-01-01T00:00:00', "
+                 "'2026-01-01T00:00:00', ?, ?)",
+                 (iv.id, json.dumps(iv.to_dict()["config"]), json.dumps(iv.to_dict())))
+    conn.commit()
+    conn.close()
+
+
+def test_a_version_2_database_gains_pending_answers_and_passphrases(tmp_path):
+    db = tmp_path / "v2.db"
+    iv = new_interview()
+    old_database(db, 2, iv)
+    store = Store(db)
+    assert store.migrate() == SCHEMA_VERSION
+    assert store.latest_open("ana").id == iv.id
+    store.save_pending(iv, "kept while grading")
+    assert store.pending_answer(iv) == "kept while grading"
+    store.set_secret("ana", "scrypt$x")
+    assert store.secret("ana") == "scrypt$x" and store.secret("ben") is None
+
+
+def test_a_submitted_answer_is_pending_until_its_graded_turn_is_saved(tmp_path):
+    db = tmp_path / "i.db"
+    store = Store(db)
+    iv = new_interview()
+    store.save_new(iv, profile="ana")
+    store.save_pending(iv, "my answer")
+    store.close()
+
+    # A restart (a new Store on the same file) still has it, and knows whose it is.
+    store = Store(db)
+    resumed = store.latest_open("ana")
+    assert store.pending_answer(resumed) == "my answer"
+    assert [p["answer"] for p in store.pending_answers("ana")] == ["my answer"]
+    assert store.pending_answers("ben") == []
+
+    turn = resumed.pending
+    resumed.record_answer("my answer", graded(score=4.0))
+    store.save_turn(resumed, turn)
+    assert store.pending_answers("ana") == []
+    assert store.turns(iv.id)[0]["answer"] == "my answer"
+    # The next turn (the follow-up) has no pending answer of its own.
+    assert store.pending_answer(store.load(iv.id)) is None
+
+
+def test_a_discarded_pending_answer_is_gone(tmp_path):
+    store = Store(tmp_path / "i.db")
+    iv = new_interview()
+    store.save_new(iv)
+    store.save_pending(iv, "draft")
+    store.discard_pending(iv.id, 0)
+    assert store.pending_answer(iv) is None
+
+
+def test_profile_exists_counts_interviews_and_passphrases(tmp_path):
+    store = Store(tmp_path / "i.db")
+    assert not store.profile_exists("ana")
+    store.save_new(new_interview(), profile="ana")
+    store.set_secret("ben", "scrypt$x")
+    assert store.profile_exists("ana") and store.profile_exists("ben")
+    assert not store.profile_exists("cy")
