@@ -273,7 +273,7 @@ class LLMGrader(Grader):
                     min(BACKOFF_BASE_S * 2 ** (attempt - 1), BACKOFF_MAX_S)
                 if deadline - self.clock() - pause < MIN_ATTEMPT_S:
                     raise
-                # Shown while waiting, in the app and on the CLI's stderr.
+                # The app shows it as a status line while the user waits.
                 yield Progress(f"The grader is slow ({exc.reason}); retrying "
                                f"{attempt + 1}/{self.attempts}…")
                 self.sleep(pause)
