@@ -87,6 +87,22 @@ class RssSampler(threading.Thread):
             self.stop.wait(self.every_s)
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def prepare_data(data_dir: Path) -> None:
     """An index in the temporary data folder: a copy of the repository's, brought up to date."""
     own = REPO / ".interviewer" / "index"
@@ -234,12 +250,15 @@ def main(argv: list[str] | None = None) -> int:
         sampler = RssSampler(proc.pid)
         sampler.start()
         spy = start_profiler(proc.pid, args.profile) if args.profile else None
+        app_cpu0, (busy0, total0) = process_cpu_s(proc.pid), machine_cpu_s()
         try:
             left = args.time_limit_s - (time.monotonic() - started)
             results = asyncio.run(asyncio.wait_for(
                 drive(url, args.sessions, args.answers, int(args.answer_timeout_s * 1000)),
                 timeout=max(left, 1)))
         finally:
+            app_cpu = process_cpu_s(proc.pid) - app_cpu0
+            busy, total = (a - b for a, b in zip(machine_cpu_s(), (busy0, total0)))
             if spy is not None:
                 spy.send_signal(2)  # SIGINT: py-spy writes what it has and exits
                 spy.wait(timeout=60)
@@ -275,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         "stored_equals_submitted": submitted == stored_count,
         "cross_talk": cross_db + cross_page,
         "app_peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        # Where the CPU went while the browsers ran: the app, or everything else
+        # (the browsers themselves and whatever else the machine was doing).
+        "cpu_s": {"app": round(app_cpu, 1), "machine_busy": round(busy, 1),
+                  "machine_capacity": round(total, 1)},
         "cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before],
         "wall_s": round(time.monotonic() - started, 1),
     }
