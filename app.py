@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
-
-from dataclasses import replace
 
 from pydantic import SecretStr
 
 from interviewer import auth
 from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
+from interviewer.index_lock import IndexUnavailableError
 from interviewer.llm import LLMError, make_grader
+from interviewer.grading.llm import Progress
 from interviewer.grading.models import Evidence, Grade
 from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
                                  source_body, source_title, summary_rows)
+from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.store import Store
+from interviewer.waiting import BackgroundStream
 
 MODES = {"mixed": "Mixed: due reviews, then new", "review": "Review due only",
          "new": "New questions only"}
 
+# A local file: a ":material/…:" page icon is fetched from a font CDN on every load.
 st.set_page_config(page_title="Gen-AI Mock Interviewer",
-                   page_icon=":material/record_voice_over:", layout="centered")
+                   page_icon=str(Path(__file__).parent / "assets" / "icon.png"), layout="centered")
 DEFAULT_SECTIONS = [4, 9]
 
 
@@ -43,6 +49,11 @@ def get_service() -> InterviewService:
         if not kb.is_index_current():
             kb.build_index()
         service.grader.warm_up()
+        # Streamlit runs a full gc.collect() after every script run, in every
+        # session; scanning the ~100k long-lived objects of the libraries, model
+        # and question bank took 0.1-0.2 s each time, holding the GIL (28% of the
+        # app's CPU with 10 sessions). Frozen objects are skipped by the collector.
+        gc.freeze()
 
     service.warmup = threading.Thread(target=warm_up, name="warm-up", daemon=True)
     service.warmup.start()
@@ -178,19 +189,11 @@ def grader_settings(service: InterviewService) -> None:
             "http://localhost:11434/v1" if provider == "openai-compatible" else ""),
             key="base_url", help="for Ollama, vLLM, llama.cpp server or LM Studio")
         has_env_key = base.api_key is not None and base.provider == provider
-        key = st.text_input("API key", type="password", key="api_key",
-                            placeholder=f"from {KEY_ENV[provider]}" if has_env_key else "",
-                            help="kept in this browser session's memory only")
-        if st.button("Use this grader", width="stretch"):
-            settings = replace(base, provider=provider, model=model or DEFAULT_MODELS[provider],
-                               base_url=url or None,
-                               api_key=SecretStr(key) if key else
-                               (base.api_key if has_env_key else None))
-            try:
-                st.session_state.grader = make_grader(settings, service.grader)
-                st.session_state.pop("grader_error", None)
-            except LLMError as exc:
-                st.session_state.grader_error = exc.reason
+        st.text_input("API key", type="password", key="api_key",
+                      placeholder=f"from {KEY_ENV[provider]}" if has_env_key else "",
+                      help="kept in this browser session's memory only")
+        st.button("Use this grader", width="stretch", on_click=use_grader,
+                  args=(service, provider, model, url, has_env_key))
     elif st.session_state.get("grader") is not None and st.button("Use the offline grader"):
         st.session_state.grader = None
     if st.session_state.get("grader_error"):
@@ -202,6 +205,26 @@ def grader_settings(service: InterviewService) -> None:
     else:
         st.markdown(f"**Active: {active.label}**, cross-checked by the offline grader, which "
                     "also stands in if the provider fails.")
+
+
+def use_grader(service: InterviewService, provider: str, model: str, url: str,
+               has_env_key: bool) -> None:
+    """Make this session's LLM grader, then empty the key field.
+
+    A button callback: only here may a widget's value be changed, and clearing it
+    keeps the key out of the page (the field's value) once the grader holds it.
+    """
+    base = service.settings
+    key = st.session_state.get("api_key") or ""
+    settings = replace(base, provider=provider, model=model or DEFAULT_MODELS[provider],
+                       base_url=url or None,
+                       api_key=SecretStr(key) if key else (base.api_key if has_env_key else None))
+    st.session_state.api_key = ""
+    try:
+        st.session_state.grader = make_grader(settings, service.grader)
+        st.session_state.pop("grader_error", None)
+    except LLMError as exc:
+        st.session_state.grader_error = exc.reason
 
 
 def session_service(service: InterviewService) -> InterviewService:
@@ -259,12 +282,12 @@ def render_feedback(grade: Grade, key: str) -> None:
     cols[0].metric("Score", score_text(grade))
     cols[1].caption(grader_caption(grade))
     for flag in grade.flags:
-        st.warning(flag)
-    st.markdown(grade.feedback)
+        st.warning(safe_markdown(flag))
+    st.markdown(safe_markdown(grade.feedback))
     if grade.criteria:
         st.table(criteria_rows(grade), border="horizontal", hide_index=True)
     for line in contradiction_lines(grade):
-        st.error(line, icon=":material/report:")
+        st.error(safe_markdown(line), icon=":material/report:")
     for column, title, points, icon, empty in zip(
             st.columns(2), ("Covered", "Missing"),
             (grade.covered + [f"{p} _(in part)_" for p in grade.partly], grade.missing),
@@ -275,10 +298,11 @@ def render_feedback(grade: Grade, key: str) -> None:
             if not points:
                 st.caption(empty)
             for point in points:
-                st.markdown(f"{icon} {point}")
+                st.markdown(f"{icon} {safe_markdown(point)}")
     if grade.model_answer:
         with st.expander("Model answer outline"):
-            st.markdown("\n".join(f"{i}. {p}" for i, p in enumerate(grade.model_answer, 1)))
+            st.markdown("\n".join(f"{i}. {safe_markdown(p)}"
+                                   for i, p in enumerate(grade.model_answer, 1)))
     render_sources(grade, key)
 
 
@@ -289,7 +313,8 @@ def render_turn(interview: Interview, turn: Turn, i: int) -> None:
         label = (f"Question {turn.question_index + 1} of {total}" if turn.kind == "main"
                  else f"Follow-up {turn.follow_up_index}")
         st.caption(label)
-        st.markdown(turn.prompt)
+        # A follow-up may be an LLM's words.
+        st.markdown(safe_markdown(turn.prompt))
     if turn.skipped:
         with st.chat_message("user"):
             st.caption("Skipped")
@@ -297,7 +322,7 @@ def render_turn(interview: Interview, turn: Turn, i: int) -> None:
     if turn.answer is None:
         return
     with st.chat_message("user"):
-        st.markdown(turn.answer)
+        st.markdown(plain_markdown(turn.answer))
     if turn.grade:
         with st.chat_message("assistant", avatar=":material/grading:"):
             render_feedback(Grade(**turn.grade), key=f"t{i}")
@@ -445,6 +470,27 @@ def history_page(service: InterviewService) -> None:
             render_turn(interview, turn, i)
 
 
+def feedback_text(stream, status):
+    """The grade stream's feedback text; retries and waiting shown in `status` meanwhile."""
+    retry = []
+
+    def tick(waited: float) -> None:
+        # Sending something is also what lets Streamlit act on a click (the
+        # offline-grade button) while the grader is still working.
+        if retry:
+            status.warning(f"{retry[-1]} (waiting {waited:.0f} s)",
+                           icon=":material/hourglass_top:")
+        elif waited >= 2:
+            status.caption(f"Waiting for the grader… {waited:.0f} s")
+
+    for item in BackgroundStream(stream).items(on_tick=tick):
+        if isinstance(item, Progress):
+            retry.append(item)
+            status.warning(item, icon=":material/hourglass_top:")
+        else:
+            yield item
+
+
 def grade_answer(service: InterviewService, interview: Interview, answer: str) -> None:
     """Stream the feedback for a stored answer, store the finished turn, then rerun."""
     if st.session_state.get("submitted") != (interview.id, len(interview.turns) - 1):
@@ -454,10 +500,12 @@ def grade_answer(service: InterviewService, interview: Interview, answer: str) -
                                       "was interrupted (the app stopped or the page reloaded). "
                                       "It has been graded now.")
     with st.chat_message("user"):
-        st.markdown(answer)
+        st.markdown(plain_markdown(answer))
     if not service.kb.embedder.loaded:
         with st.spinner("Loading the grading model (first answer only)…"):
             service.wait_until_ready()
+    if st.session_state.pop("offline_now", False) and hasattr(service.grader, "offline_now"):
+        service = service.with_grader(service.grader.offline_now())
     try:
         pending = service.begin(interview, answer)
         if isinstance(pending, AnswerOutcome):
@@ -466,9 +514,14 @@ def grade_answer(service: InterviewService, interview: Interview, answer: str) -
         else:
             with st.chat_message("assistant", avatar=":material/grading:"):
                 st.caption("Feedback (streaming)…")
-                st.write_stream(pending.stream)
+                status = st.empty()
+                if not service.grader.offline:
+                    st.button("Use the offline grade now", key="offline_now_button",
+                              on_click=lambda: st.session_state.update(offline_now=True),
+                              help="stop waiting for the LLM grader; your answer is kept")
+                st.write_stream(safe_stream(feedback_text(pending.stream, status)))
             service.finish(interview, pending)
-    except ModelUnavailableError as exc:
+    except (ModelUnavailableError, IndexUnavailableError) as exc:
         st.session_state.pop("recovered", None)
         st.error(f"Your answer could not be graded: {exc}. It is saved; it is shown below so "
                  "you can copy it. Try again, or discard it to write another answer.")

@@ -18,6 +18,9 @@ DEFAULT_MAX_ANSWER_CHARS = 6000
 # A full build of the shipped notes takes about 3 minutes on 2 cores: a second
 # `index`, `grade` or the app started meanwhile waits it out instead of failing.
 DEFAULT_INDEX_WAIT_S = 300.0
+# The longest a user waits for an LLM grade, retries included, before the
+# offline grade is shown: 60 s x 3 attempts (182 s) was reported as far too long.
+DEFAULT_TURN_BUDGET_S = 45.0
 
 # setting name -> (environment variable, secrets.toml key)
 _SOURCES = {
@@ -32,6 +35,7 @@ _SOURCES = {
     "base_url": ("INTERVIEWER_BASE_URL", "base_url"),
     "timeout_s": ("INTERVIEWER_TIMEOUT_S", "timeout_s"),
     "max_retries": ("INTERVIEWER_MAX_RETRIES", "max_retries"),
+    "turn_budget_s": ("INTERVIEWER_TURN_BUDGET_S", "turn_budget_s"),
     "context_budget_tokens": ("INTERVIEWER_CONTEXT_BUDGET_TOKENS", "context_budget_tokens"),
     "offline_grader": ("INTERVIEWER_OFFLINE_GRADER", "offline_grader"),
     "host": ("INTERVIEWER_HOST", "host"),
@@ -61,6 +65,7 @@ class Settings:
     api_key: SecretStr | None = field(default=None, repr=False)
     timeout_s: float = 60.0
     max_retries: int = 2
+    turn_budget_s: float = DEFAULT_TURN_BUDGET_S
     context_budget_tokens: int = 3000
     # 'offline' (embeddings + claim judge, the default) or 'embedding' (embeddings only)
     offline_grader: str = "offline"
@@ -80,6 +85,13 @@ class Settings:
             raise ValueError(f"INTERVIEWER_INDEX_WAIT_S must be 0 or more, got {self.index_wait_s}")
         self.timeout_s = float(self.timeout_s)
         self.max_retries = int(self.max_retries)
+        try:
+            self.turn_budget_s = float(self.turn_budget_s)
+        except (TypeError, ValueError):
+            self.turn_budget_s = float("nan")
+        if not self.turn_budget_s > 0:  # NaN fails this too
+            raise ValueError("the turn budget (INTERVIEWER_TURN_BUDGET_S) must be a positive "
+                             "number of seconds")
         self.context_budget_tokens = int(self.context_budget_tokens)
         if self.offline_grader not in ("offline", "embedding"):
             raise ValueError(f"unknown offline grader {self.offline_grader!r}; choose 'offline' "

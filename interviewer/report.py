@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import datetime
 
 from .store import Store
@@ -73,52 +74,95 @@ def markdown_report(store: Store, questions: dict, profile: str,
     return "\n".join(lines)
 
 
+# Drawn (in ZapfDingbats, a PDF base font) for each character Vera has no glyph for.
+MISSING_GLYPH = '<font face="ZapfDingbats">o</font>'
+_MARKUP_RE = re.compile(r"\*\*([^*_<>]+?)\*\*|(?<!\w)_([^*_<>]+?)_(?!\w)")
+
+
 def pdf_report(markdown_text: str) -> bytes:
     """The Markdown report as a PDF (headings, lists and paragraphs; Unicode font)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    import reportlab
 
-    fonts = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
-    # Vera ships inside reportlab: nothing is downloaded, and it covers the
-    # punctuation our notes use, which the built-in PDF fonts do not.
-    pdfmetrics.registerFont(TTFont("Vera", os.path.join(fonts, "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont("Vera-Bold", os.path.join(fonts, "VeraBd.ttf")))
+    glyphs = _register_fonts()
     styles = getSampleStyleSheet()
     for name in ("Normal", "Heading1", "Heading2", "Heading3"):
         styles[name].fontName = "Vera-Bold" if name.startswith("Heading") else "Vera"
     story = []
     for raw in markdown_text.splitlines():
-        line = _escape(raw.strip())
+        line = raw.strip()
+        style, body = styles["Normal"], line
+        for prefix, heading in (("### ", "Heading3"), ("## ", "Heading2"), ("# ", "Heading1")):
+            if line.startswith(prefix):
+                style, body = styles[heading], line[len(prefix):]
+                break
         if not line:
             story.append(Spacer(1, 0.2 * cm))
-        elif line.startswith("### "):
-            story.append(Paragraph(line[4:], styles["Heading3"]))
-        elif line.startswith("## "):
-            story.append(Paragraph(line[3:], styles["Heading2"]))
-        elif line.startswith("# "):
-            story.append(Paragraph(line[2:], styles["Heading1"]))
         elif line.startswith("|---"):
             continue
         else:
-            story.append(Paragraph(_inline(line), styles["Normal"]))
+            story.append(_paragraph(body, style, glyphs, inline=style is styles["Normal"]))
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, title="Mock interview report",
                       leftMargin=2 * cm, rightMargin=2 * cm).build(story)
     return buf.getvalue()
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _register_fonts() -> set[int]:
+    """Register Vera (shipped inside reportlab) once; the code points it can draw."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    import reportlab
+
+    # Vera ships inside reportlab: nothing is downloaded, and it covers the
+    # punctuation our notes use, which the built-in PDF fonts do not. Fonts from
+    # the system (DejaVu, Noto) are not assumed: a user's machine may lack them.
+    if "Vera" not in pdfmetrics.getRegisteredFontNames():
+        fonts = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
+        pdfmetrics.registerFont(TTFont("Vera", os.path.join(fonts, "Vera.ttf")))
+        pdfmetrics.registerFont(TTFont("Vera-Bold", os.path.join(fonts, "VeraBd.ttf")))
+    return set(pdfmetrics.getFont("Vera").face.charToGlyph)
+
+
+def _paragraph(text: str, style, glyphs: set[int], inline: bool):
+    """A Paragraph of report text: escaped, drawable, with **bold**/_italic_ when well formed."""
+    from reportlab.platypus import Paragraph
+
+    safe = pdf_text(text, glyphs)
+    if inline:
+        try:
+            return Paragraph(_inline(safe), style)
+        except ValueError:
+            pass  # markup reportlab still rejects: show the text without it
+    return Paragraph(safe, style)
+
+
+def pdf_text(text: str, glyphs: set[int]) -> str:
+    """Text escaped for reportlab's markup, each undrawable character shown as a box."""
+    out = []
+    for ch in text.replace("\t", "    "):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ord(ch) >= 32 and ord(ch) in glyphs and not 0x7F <= ord(ch) < 0xA0:
+            out.append(ch)
+        else:
+            # Control characters, Arabic, emoji...: a visible mark instead of
+            # nothing, so the reader can see that something was there.
+            out.append(MISSING_GLYPH)
+    return "".join(out)
 
 
 def _inline(text: str) -> str:
-    """**bold** and _italic_ as reportlab markup."""
-    import re
+    """**bold** and _italic_ as reportlab markup, only over spans free of other markers.
 
-    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-    return re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"<i>\1</i>", text)
+    One pass over spans without `*`, `_` or tags, so the tags it writes can
+    never cross (`_a **b_ c**` stays as typed).
+    """
+    return _MARKUP_RE.sub(lambda m: f"<b>{m.group(1)}</b>" if m.group(1) is not None
+                          else f"<i>{m.group(2)}</i>", text)

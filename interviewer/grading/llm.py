@@ -5,17 +5,22 @@ with pydantic and against the evidence actually given; one repair attempt
 carries the validation errors back. Any failure after the SDK's own retries
 ends in the offline grade, labelled as such. The offline grade is computed
 every time anyway, to cross-check the LLM's score.
+
+Retries are ours, not the SDK's: every request and pause of a turn fits in one
+time budget (`turn_budget_s`), each request's timeout is what is left of it,
+and each retry is announced in the stream as a `Progress` item.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from typing import Callable, Generator, Iterator
 
 from pydantic import BaseModel, Field, ValidationError
 
 from ..llm.base import ChatModel, Usage
-from ..llm.errors import LLMError
+from ..llm.errors import LLMError, LLMTimeout
 from ..prompts import load_prompt, version
 from ..tokens import cost_usd, count_tokens, truncate_tokens
 from .base import Grader, GradeStream
@@ -25,6 +30,16 @@ from .rubrics import level_for, rubric_for
 
 SCHEMA_NAME = "submit_grade"
 DISAGREEMENT_POINTS = 3.5
+# A request given less than this cannot finish a grade: fall back instead of trying.
+MIN_ATTEMPT_S = 2.0
+# Backoff between retries when the provider gives no retry-after: 0.5 s, 1 s, 2 s…
+BACKOFF_BASE_S = 0.5
+BACKOFF_MAX_S = 4.0
+OFFLINE_NOW_REASON = "you chose the offline grade while the LLM grader was slow"
+
+
+class Progress(str):
+    """A status line in a grade stream ("retrying 2/3…"), not feedback text."""
 _CITE_RE = re.compile(r"\[(\d+)\]")
 
 
@@ -145,11 +160,18 @@ class LLMGrader(Grader):
     judges_claims = True
 
     def __init__(self, chat: ChatModel, fallback: Grader, budget_tokens: int = 3000,
-                 prices: dict | None = None):
+                 prices: dict | None = None, turn_budget_s: float = 45.0, attempts: int = 3,
+                 timeout_s: float | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.chat = chat
         self.fallback = fallback
         self.budget_tokens = budget_tokens
         self.prices = prices
+        self.turn_budget_s = turn_budget_s
+        self.attempts = max(1, attempts)
+        self.timeout_s = timeout_s
+        self.clock = clock
+        self.sleep = sleep
         self.system = load_prompt("grade_system")
         self.user = load_prompt("grade_user")
         self.repair = load_prompt("grade_repair")
@@ -174,8 +196,12 @@ class LLMGrader(Grader):
             return done.value
 
     def grade_stream(self, ref: ReferenceAnswer, answer: str) -> GradeStream:
-        """Grade while streaming the feedback text."""
+        """Grade while streaming the feedback text (and `Progress` lines while waiting)."""
         return GradeStream(self._run(ref, answer, stream=True))
+
+    def offline_now(self) -> Grader:
+        """A grader that gives this grader's offline fallback at once, labelled as chosen."""
+        return _OfflineNow(self)
 
     # -- the run ---------------------------------------------------------------
 
@@ -202,14 +228,10 @@ class LLMGrader(Grader):
         usage = Usage()
         user = request
         errors: list[str] = []
+        deadline = self.clock() + self.turn_budget_s
         for attempt in (1, 2):
             try:
-                if stream:
-                    extractor = FeedbackExtractor()
-                    result = yield from _relay(self.chat.stream_structured(
-                        system, user, SCHEMA_NAME, payload_schema()), extractor.feed)
-                else:
-                    result = self.chat.structured(system, user, SCHEMA_NAME, payload_schema())
+                result = yield from self._request(system, user, stream, deadline)
             except LLMError as exc:
                 if stream:
                     yield f"\n\n_LLM grader unavailable ({exc.reason}); showing the offline grade._"
@@ -228,6 +250,35 @@ class LLMGrader(Grader):
             yield "\n\n_The LLM grader's reply was invalid twice; showing the offline grade._"
         return self._fallback(offline, "invalid output after one repair attempt: "
                               + "; ".join(errors)[:300], usage, "")
+
+    def _request(self, system: str, user: str, stream: bool,
+                 deadline: float) -> Generator[str, None, object]:
+        """One structured call, retried on timeouts, 429 and 5xx while the budget lasts."""
+        for attempt in range(1, self.attempts + 1):
+            left = deadline - self.clock()
+            if left < MIN_ATTEMPT_S:
+                raise LLMTimeout(f"no answer within the turn budget of {self.turn_budget_s:g} s")
+            timeout = min(left, self.timeout_s) if self.timeout_s else left
+            try:
+                if stream:
+                    extractor = FeedbackExtractor()
+                    return (yield from _relay(self.chat.stream_structured(
+                        system, user, SCHEMA_NAME, payload_schema(), timeout=timeout),
+                        extractor.feed, lambda: self.clock() > deadline))
+                return self.chat.structured(system, user, SCHEMA_NAME, payload_schema(),
+                                            timeout=timeout)
+            except LLMError as exc:
+                if not exc.retryable or attempt == self.attempts:
+                    raise
+                pause = exc.retry_after if exc.retry_after is not None else \
+                    min(BACKOFF_BASE_S * 2 ** (attempt - 1), BACKOFF_MAX_S)
+                if deadline - self.clock() - pause < MIN_ATTEMPT_S:
+                    raise
+                # The app shows it as a status line while the user waits.
+                yield Progress(f"The grader is slow ({exc.reason}); retrying "
+                               f"{attempt + 1}/{self.attempts}…")
+                self.sleep(pause)
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def fit_evidence(self, ref: ReferenceAnswer, answer: str) -> list[Evidence]:
         """Evidence in order (answer key first) within the token budget; the last cut short."""
@@ -288,16 +339,47 @@ class LLMGrader(Grader):
         return grade
 
 
-def _relay(gen: Iterator[str], feed: Callable[[str], str]) -> Generator[str, None, object]:
-    """Yield the feedback text found in a stream of JSON; return the stream's result."""
+def _relay(gen: Iterator[str], feed: Callable[[str], str],
+           late: Callable[[], bool]) -> Generator[str, None, object]:
+    """Yield the feedback text found in a stream of JSON; return the stream's result.
+
+    A server that trickles tokens never trips the per-read timeout, so the
+    turn's deadline is checked between chunks too.
+    """
     while True:
         try:
             chunk = next(gen)
         except StopIteration as done:
             return done.value
+        if late():
+            close = getattr(gen, "close", None)
+            if close:
+                close()
+            raise LLMTimeout("the provider did not finish within the turn budget")
         text = feed(chunk)
         if text:
             yield text
+
+
+class _OfflineNow(Grader):
+    """The LLM grader's offline fallback, used when the user stops waiting."""
+
+    name = "offline"
+    streams = False
+
+    def __init__(self, llm: "LLMGrader"):
+        self.llm = llm
+
+    def grade(self, ref: ReferenceAnswer, answer: str) -> Grade:
+        """The offline grade, labelled with why the LLM did not grade it."""
+        offline = self.llm.fallback.grade(ref, answer)
+        if offline.status != "graded":
+            return offline
+        return self.llm._fallback(offline, OFFLINE_NOW_REASON, Usage(), "")
+
+    def follow_up(self, ref: ReferenceAnswer, missing: list[str]):
+        """Offline follow-ups, as after any fallback."""
+        return self.llm.fallback.follow_up(ref, missing)
 
 
 def _add(total: Usage, call: Usage, prompt: str, reply: str) -> Usage:
@@ -308,5 +390,5 @@ def _add(total: Usage, call: Usage, prompt: str, reply: str) -> Usage:
                  total.estimated or call.estimated)
 
 
-__all__ = ["LLMGrader", "GradeStream", "FeedbackExtractor", "payload_schema",
+__all__ = ["LLMGrader", "GradeStream", "FeedbackExtractor", "Progress", "payload_schema",
            "validate_payload"]

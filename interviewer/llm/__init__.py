@@ -37,11 +37,13 @@ def make_grader(settings, offline):
         raise LLMError(f"no API key for {settings.provider}: set "
                        f"{'OPENAI_API_KEY' if settings.provider == 'openai' else 'ANTHROPIC_API_KEY'}"
                        " or enter one in the sidebar")
+    # The SDK does not retry: the grader does, within the turn's time budget.
     chat = make_chat_model(settings.provider, settings.model, api_key=key,
                            base_url=settings.base_url, timeout=settings.timeout_s,
-                           max_retries=settings.max_retries)
+                           max_retries=0)
     return LLMGrader(chat, offline, budget_tokens=settings.context_budget_tokens,
-                     prices=settings.prices)
+                     prices=settings.prices, turn_budget_s=settings.turn_budget_s,
+                     attempts=settings.max_retries + 1, timeout_s=settings.timeout_s)
 
 
 __all__ = ["ChatModel", "StructuredResult", "Usage", "LLMError", "make_chat_model",

@@ -9,6 +9,10 @@ from .base import ChatModel, StructuredResult, Usage
 from .errors import LLMBadOutput, LLMError, LLMRefusal, map_sdk_error
 
 
+def _timeout(timeout: float | None) -> dict:
+    return {} if timeout is None else {"timeout": timeout}
+
+
 def map_anthropic_error(exc: Exception) -> LLMError:
     """An anthropic SDK exception as one of ours, with a message that holds no secret."""
     import anthropic
@@ -38,12 +42,14 @@ class AnthropicChat(ChatModel):
             "tool_choice": {"type": "tool", "name": name},
         }
 
-    def structured(self, system: str, user: str, name: str, schema: dict) -> StructuredResult:
+    def structured(self, system: str, user: str, name: str, schema: dict,
+                   timeout: float | None = None) -> StructuredResult:
         """One call; the tool's input is the result."""
         import anthropic
 
         try:
-            resp = self.client.messages.create(**self._request(system, user, name, schema))
+            resp = self.client.messages.create(**self._request(system, user, name, schema),
+                                               **_timeout(timeout))
         except anthropic.AnthropicError as exc:
             raise map_anthropic_error(exc) from None
         if resp.stop_reason == "refusal":
@@ -55,8 +61,8 @@ class AnthropicChat(ChatModel):
         data = block.input if isinstance(block.input, dict) else None
         return StructuredResult(text=json.dumps(block.input), data=data, usage=usage)
 
-    def stream_structured(self, system: str, user: str, name: str,
-                          schema: dict) -> Iterator[str]:
+    def stream_structured(self, system: str, user: str, name: str, schema: dict,
+                          timeout: float | None = None) -> Iterator[str]:
         """Stream the tool input's JSON as it is generated."""
         import anthropic
 
@@ -65,7 +71,7 @@ class AnthropicChat(ChatModel):
         stop_reason = None
         try:
             stream = self.client.messages.create(**self._request(system, user, name, schema),
-                                                 stream=True)
+                                                 stream=True, **_timeout(timeout))
             for event in stream:
                 if event.type == "message_start":
                     usage.input_tokens = event.message.usage.input_tokens

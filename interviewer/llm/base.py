@@ -29,7 +29,8 @@ class ChatModel:
 
     Subclasses set `provider` and implement `structured` and `stream_structured`.
     `stream_structured` yields raw JSON text as it arrives and returns the
-    final StructuredResult (the generator's return value).
+    final StructuredResult (the generator's return value). `timeout` (seconds)
+    bounds one request; None keeps the client's own.
     """
 
     provider = "base"
@@ -42,11 +43,12 @@ class ChatModel:
         """'openai · gpt-4o-mini'."""
         return f"{self.provider} · {self.model}"
 
-    def structured(self, system: str, user: str, name: str, schema: dict) -> StructuredResult:
+    def structured(self, system: str, user: str, name: str, schema: dict,
+                   timeout: float | None = None) -> StructuredResult:
         """One call; the result's JSON follows `schema`."""
         raise NotImplementedError
 
-    def stream_structured(self, system: str, user: str, name: str,
-                          schema: dict) -> Iterator[str]:
+    def stream_structured(self, system: str, user: str, name: str, schema: dict,
+                          timeout: float | None = None) -> Iterator[str]:
         """Like `structured`, yielding the JSON text as it is generated."""
         raise NotImplementedError

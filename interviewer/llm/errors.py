@@ -12,10 +12,12 @@ class LLMError(RuntimeError):
 
     retryable = False
 
-    def __init__(self, reason: str, status: int | None = None):
+    def __init__(self, reason: str, status: int | None = None,
+                 retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
 
 
 class LLMTimeout(LLMError):
@@ -65,6 +67,25 @@ def map_sdk_error(sdk, exc: Exception) -> LLMError:
     which may quote the request.
     """
     status = getattr(exc, "status_code", None)
+    if isinstance(exc, sdk.RateLimitError) or (status and status >= 500):
+        error = _map(sdk, exc, status)
+        error.retry_after = retry_after(getattr(exc, "response", None))
+        return error
+    return _map(sdk, exc, status)
+
+
+def retry_after(response) -> float | None:
+    """Seconds from a `retry-after-ms` or `retry-after` header (a number), if any."""
+    headers = getattr(response, "headers", None) or {}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return max(float(headers[name]) * scale, 0.0)
+        except (KeyError, TypeError, ValueError):
+            continue  # absent, or an HTTP date: our own backoff applies
+    return None
+
+
+def _map(sdk, exc: Exception, status: int | None) -> LLMError:
     if isinstance(exc, sdk.APITimeoutError):
         return LLMTimeout("the provider did not answer in time")
     if isinstance(exc, sdk.APIConnectionError):

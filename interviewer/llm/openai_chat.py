@@ -53,6 +53,10 @@ class OpenAIChat(ChatModel):
         return {"model": self.model, "messages": messages, "response_format": fmt,
                 "temperature": self.temperature}
 
+    @staticmethod
+    def _timeout(timeout: float | None) -> dict:
+        return {} if timeout is None else {"timeout": timeout}
+
     def _call(self, fn):
         import openai
 
@@ -68,13 +72,16 @@ class OpenAIChat(ChatModel):
         except openai.OpenAIError as exc:
             raise map_openai_error(exc) from None
 
-    def structured(self, system: str, user: str, name: str, schema: dict) -> StructuredResult:
+    def structured(self, system: str, user: str, name: str, schema: dict,
+                   timeout: float | None = None) -> StructuredResult:
         """One call with structured output."""
-        resp = self._call(lambda: self.client.chat.completions.create(
-            **self._request(system, user, name, schema)))
+        def call():
+            return self.client.chat.completions.create(
+                **self._request(system, user, name, schema), **self._timeout(timeout))
+
+        resp = self._call(call)
         if resp is None:
-            resp = self._call(lambda: self.client.chat.completions.create(
-                **self._request(system, user, name, schema)))
+            resp = self._call(call)
         if not resp.choices:
             raise LLMBadOutput("the provider returned no choices")
         choice = resp.choices[0]
@@ -85,15 +92,15 @@ class OpenAIChat(ChatModel):
             if resp.usage else Usage(estimated=True)
         return StructuredResult(text=text, data=_parse(text), usage=usage)
 
-    def stream_structured(self, system: str, user: str, name: str,
-                          schema: dict) -> Iterator[str]:
+    def stream_structured(self, system: str, user: str, name: str, schema: dict,
+                          timeout: float | None = None) -> Iterator[str]:
         """Stream the JSON text; returns the StructuredResult at the end."""
         import openai
 
         def start():
             return self.client.chat.completions.create(
                 **self._request(system, user, name, schema), stream=True,
-                stream_options={"include_usage": True})
+                stream_options={"include_usage": True}, **self._timeout(timeout))
 
         stream = self._call(start)
         if stream is None:

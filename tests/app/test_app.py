@@ -6,6 +6,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from interviewer.render import plain_markdown
+
 ANSWER = ("Retrieval finds the most relevant chunks with embeddings in a vector index, and the "
           "model answers from them, which grounds the answer and reduces hallucination; the "
           "trade-off is extra latency and dependence on retrieval quality.")
@@ -80,7 +82,7 @@ def test_reload_and_restart_resume_the_open_interview(app):
     # A reload is a new session: the open interview comes back from SQLite.
     again = app().run()
     assert "Follow-up 1" in captions(again)
-    assert ANSWER in [m.value for m in again.markdown]
+    assert plain_markdown(ANSWER) in [m.value for m in again.markdown]  # shown as typed
     assert [m.label for m in again.metric if m.label == "Score"] == ["Score"]
     # A restart drops every cached object; the database still has it all.
     st.cache_resource.clear()
@@ -127,7 +129,7 @@ def test_a_failing_provider_falls_back_and_says_so(app, fake_llm, monkeypatch):
     assert not at.exception
     assert any("LLM grader (openai-compatible · llama3.1) failed" in w.value for w in at.warning)
     assert any("fallback" in c for c in captions(at))
-    assert ANSWER in [m.value for m in at.markdown]  # the answer is kept
+    assert plain_markdown(ANSWER) in [m.value for m in at.markdown]  # the answer is kept
 
 
 def test_history_page_shows_interviews_mastery_and_reports(app):

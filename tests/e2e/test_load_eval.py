@@ -1,0 +1,25 @@
+"""`python -m evals.load` from the command line: its own app, browsers and JSON report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_load_eval_with_two_sessions_reports_every_figure(repo, kb):
+    proc = subprocess.run([sys.executable, "-m", "evals.load", "--sessions", "2", "--answers",
+                           "1", "--time-limit-s", "600"], cwd=repo, capture_output=True,
+                          text=True, timeout=700)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["sessions"] == 2 and report["errors"] == []
+    assert report["answers_submitted"] == report["answers_stored"] == 2
+    assert report["cross_talk"] == 0
+    latency = report["submit_to_feedback_s"]
+    assert latency["n"] == 2 and 0 < latency["p50"] <= latency["p95"] <= latency["max"]
+    assert report["app_peak_rss_mb"] > 50
