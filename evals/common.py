@@ -91,3 +91,15 @@ class Progress:
                   file=sys.stderr, flush=True)
             if done == self.total:
                 print(file=sys.stderr)
+
+
+def row_kind(row: dict) -> str:
+    """The rubric kind for a short-answer data row: its own 'kind', else 'concept'.
+
+    Rows of the short-answer datasets are factual questions about a course's
+    material. Classifying their text with the guide's heuristics misfires:
+    Beetle's "Explain your reasoning." reads as a behavioral question about the
+    candidate, and the STAR rubric then scores every answer to it near zero,
+    whatever it says.
+    """
+    return row.get("kind") or "concept"

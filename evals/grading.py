@@ -16,13 +16,12 @@ import json
 import sys
 import time
 
-from evals.common import Progress, read_jsonl, regression_metrics, roc_auc
+from evals.common import Progress, read_jsonl, regression_metrics, roc_auc, row_kind
 
 
 def make_grader(args):
     """The grader under test and a function (row) -> score 0..10."""
     from interviewer.grading.offline import reference_from_text
-    from interviewer.guide import classify
 
     grader = make_llm_or_offline(args, offline_grader(args))
     kb = None
@@ -32,7 +31,7 @@ def make_grader(args):
         nonlocal kb
         refs = row.get("reference_answers") or (
             [row["reference_answer"]] if row.get("reference_answer") else [])
-        kind = classify(row["question"])
+        kind = row_kind(row)
         if refs:
             grades = [grader.grade(reference_from_text(row["question"], r, kind), row["answer"])
                       for r in refs]
