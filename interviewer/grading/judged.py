@@ -35,6 +35,12 @@ CONTRADICTED_AT = 0.7  # default when a calibration names none
 # Sentences most similar to a contradicted point, re-read one by one to quote
 # the one that contradicts it.
 QUOTE_CANDIDATES = 3
+# The judge reads only the answer's on-topic sentences (the same test as depth
+# and clarity use: MiniLM cosine to a key point or the question of at least
+# F.FOCUS_MIN_SIM). The judge reads the answer whole, and generic filler around a
+# weak answer ("it is important to keep learning about AI", cosine about 0.36)
+# was measured lifting its score by 1.2 points on average (evals.robustness).
+JUDGE_MIN_SIM = F.FOCUS_MIN_SIM
 
 
 class JudgeGrader(OfflineBase):
@@ -77,8 +83,21 @@ class JudgeGrader(OfflineBase):
             return "covered"
         return "partly" if strength >= PARTLY_AT else "missing"
 
+    def topical_text(self, ref: ReferenceAnswer, text: str) -> str:
+        """The answer without the sentences that are about neither the question nor the key."""
+        units = sentences(text, max_words=10**6)
+        if len(units) < 2:
+            return text
+        vecs = self.embedder.encode(units)
+        anchors = self.embedder.encode_cached([ref.question, *ref.key_points])
+        keep = (vecs @ anchors.T).max(axis=1) >= JUDGE_MIN_SIM
+        # An answer with nothing on topic is judged whole; the off-topic cap scores it.
+        if not keep.any() or keep.all():
+            return text
+        return " ".join(u for u, ok in zip(units, keep) if ok)
+
     def _measure(self, ref: ReferenceAnswer, text: str):
-        judgements = self.judge.judge(text, ref.key_points)
+        judgements = self.judge.judge(self.topical_text(ref, text), ref.key_points)
         extra = [judge_features(j) for j in judgements]
         contradiction = [j.contradiction for j in judgements]
 
