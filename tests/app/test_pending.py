@@ -6,6 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from interviewer.render import plain_markdown
 from interviewer.store import Store
 
 from .test_app import ANSWER, start
@@ -28,7 +29,7 @@ def test_an_answer_stored_before_a_crash_is_graded_after_a_restart(app, fresh_da
     st.cache_resource.clear()
     restarted = app().run()
     assert not restarted.exception, restarted.exception
-    assert ANSWER in [m.value for m in restarted.markdown]
+    assert plain_markdown(ANSWER) in [m.value for m in restarted.markdown]
     assert [m for m in restarted.metric if m.label == "Score"]
     assert any("grading was interrupted" in i.value for i in restarted.info)
     assert store.turns(interview.id)[0]["answer"] == ANSWER

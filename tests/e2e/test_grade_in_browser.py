@@ -6,16 +6,14 @@ import re
 
 import pytest
 
+from ..integration.test_grader_claims import PAIRS
 from .test_browser import answer, launch, start_app
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "q04-528ca2"  # What is RAG and why is it important?
-WRONG = ("RAG is a fine-tuning technique: you train the model's weights on your document "
-         "collection so that it memorises them, which is why it completely eliminates "
-         "hallucinations. Because the knowledge is baked into the weights, there is no index "
-         "or retrieval step at query time, and updating what the model knows means retraining "
-         "it on the new documents.")
+QUESTION = "q05-30f061"  # Explain LoRA in detail
+# The issue's own example of a fluent answer with the central claims wrong.
+WRONG = PAIRS[QUESTION]["wrong"]
 
 
 def open_interview_on(data_dir, kb, question_id: str) -> None:

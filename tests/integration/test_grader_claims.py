@@ -58,11 +58,18 @@ PAIRS = {
 }
 
 
+# Known gaps of the shipped claim judge, measured and open in issue #13 (README, "In-domain
+# answers"). strict: the day the grader meets them, these tests must be un-marked.
+OPEN_13 = pytest.mark.xfail(strict=True, reason="issue #13, open: the judge's contradiction head "
+                            "rarely fires on whole answers, and its support misses some stated points")
+
+
 def grade(kb, grader, qid, answer):
     return grader.grade(kb.reference_for(kb.by_id[qid]), answer)
 
 
-@pytest.mark.parametrize("qid", list(PAIRS))
+@pytest.mark.parametrize("qid", [pytest.param(q, marks=OPEN_13) if q in ("q04-528ca2", "q04-144845")
+                                 else q for q in PAIRS])
 def test_fluent_but_wrong_scores_low_and_the_wrong_claim_is_quoted(kb, grader, qid):
     wrong = grade(kb, grader, qid, PAIRS[qid]["wrong"])
     right = grade(kb, grader, qid, PAIRS[qid]["right"])
@@ -88,7 +95,8 @@ def test_covered_means_an_answer_sentence_states_it(kb, grader):
     assert untouched and all(kp.verdict != "covered" for kp in untouched)
 
 
-@pytest.mark.parametrize("qid", ["q04-528ca2", "q04-144845", "q02-8e9ded"])
+@pytest.mark.parametrize("qid", [pytest.param("q04-528ca2", marks=OPEN_13), "q04-144845",
+                                 pytest.param("q02-8e9ded", marks=OPEN_13)])
 def test_scores_rise_with_points_covered_and_full_marks_need_them_all(kb, grader, qid):
     points = kb.key_for(qid).key_points
     scores = [grade(kb, grader, qid, " ".join(points[:k])).score for k in range(1, len(points) + 1)]
