@@ -24,7 +24,11 @@ run: $(VENV)/.installed
 	$(BIN)/interviewer run --port $(PORT)
 
 ## Install everything the tests need (Debian's chromium included) and run the whole suite.
+# The index is built (or brought up to date) first, outside pytest's per-test
+# timeout: a clean clone embeds every note once, which takes minutes on 2 cores,
+# and the tests seed their own index from this one.
 test: $(VENV)/.installed-test browser
+	$(BIN)/interviewer index
 	@$(BIN)/python -m pytest tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
