@@ -200,8 +200,9 @@ def grader_settings(service: InterviewService) -> None:
         st.error(st.session_state.grader_error)
     active = st.session_state.get("grader")
     if active is None:
-        st.markdown("**Active: offline grader** — local embedding model, no API key, "
-                    "deterministic.")
+        st.markdown("**Active: offline grader** — local models (a claim judge and "
+                    "an embedding model), no API key, deterministic; each grade names the "
+                    "model that produced it.")
     else:
         st.markdown(f"**Active: {active.label}**, cross-checked by the offline grader, which "
                     "also stands in if the provider fails.")
