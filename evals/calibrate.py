@@ -252,9 +252,20 @@ class ReplayJudge:
                           support_logit=r["s"], contradiction_logit=r["c"], reference_logit=r["r"])
                 for r in rows]
 
-    def logits(self, pairs):
-        """No sentence-level re-reading in replay: quotes are not scored."""
-        return [np.zeros((len(points), 2), dtype=np.float32) for _, points in pairs]
+    def judge_texts(self, texts: list[str], points: list[str], subsets=None):
+        """Recorded judgements for each whole text; sentences read against some of
+        the points were never recorded and are asked live (as out-of-fold, above)."""
+        from interviewer.grading.judge import shared_judge
+
+        out = []
+        for text, sub in zip(texts, subsets or [None] * len(texts)):
+            if sub is None:
+                out.append(self.judge(text, points))
+                continue
+            self.live = self.live or shared_judge()
+            self.live_calls += 1
+            out.append(self.live.judge_texts([text], points, [sub])[0])
+        return out
 
     @property
     def tokenizer(self):

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 # uses every core for one call, and interleaved calls from several sessions
 # only thrash the caches of a 2-core machine.
 INFERENCE_LOCK = threading.Lock()
+# Answer sentences kept for reuse within one grade (a few answers' worth).
+RECENT_UNITS = 256
 
 
 class ModelUnavailableError(RuntimeError):
@@ -88,6 +90,8 @@ class Embedder:
         self._lock = threading.Lock()
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
+        self._units: OrderedDict = OrderedDict()  # recent answers' sentences
+        self._units_lock = threading.Lock()
         self._tokenizer = None
         self._session = None
         self._vocab: set[str] | None = None
@@ -196,8 +200,22 @@ class Embedder:
         return out
 
     def encode_units(self, units: list[str]) -> list[Encoded]:
-        """Encode an answer's sentences for grading: each on its own, in one batch."""
-        return self.encode_tokens(units)
+        """Encode an answer's sentences for grading: each on its own, in one batch.
+
+        The claim judge's on-topic filter and the embedding features both encode
+        the same answer's sentences; the last few answers' sentences are kept so
+        the second pass costs nothing (it was a third of a warm grade).
+        """
+        with self._units_lock:
+            known = {u: self._units[u] for u in units if u in self._units}
+        missing = [u for u in dict.fromkeys(units) if u not in known]
+        known.update(zip(missing, self.encode_tokens(missing)))
+        with self._units_lock:
+            for u in missing:
+                self._units[u] = known[u]
+            while len(self._units) > RECENT_UNITS:
+                self._units.popitem(last=False)
+        return [known[u] for u in units]
 
     def encode_tokens_cached(self, texts: list[str]) -> list[Encoded]:
         """`encode_tokens` with reuse for texts seen before (key points, questions)."""

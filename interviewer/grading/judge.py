@@ -6,7 +6,8 @@ and each key point in one sequence, and says for every point how strongly the
 answer states it (support) and how strongly it states the opposite
 (contradiction).
 
-One answer and all its key points go through the model in one call. The
+An answer and all its key points go through the model as one sequence,
+run alone (see ``Judge.logits`` for why not batched with other texts). The
 sequence is ``[CLS] answer [SEP] point_1 [SEP] point_2 [SEP] ...`` with an
 attention mask that lets the answer attend only to itself and every point
 attend only to the answer and to itself. Each point therefore gets exactly
@@ -146,7 +147,7 @@ class Judgement:
 
 
 class Judge:
-    """Runs the shipped judge model with ONNX Runtime: one call per answer."""
+    """Runs the shipped judge model with ONNX Runtime: one packed sequence per text."""
 
     def __init__(self, model_file: Path | None = None, threads: int | None = None,
                  cache_size: int = 4096):
@@ -203,43 +204,66 @@ class Judge:
         """Raw [support, contradiction] logits per point, for packed token-id pairs."""
         session = self.load()
         tok = self._tokenizer
-        packed = pack(pairs, tok.cls_id, tok.sep_id, tok.pad_id)
         from ..embeddings import INFERENCE_LOCK
 
+        # One pair per run, unpadded: the int8 model quantizes activations with
+        # one scale per tensor, taken from the whole batch, so a pair batched
+        # with others (or padded to them) read differently. Measured up to 0.5
+        # logits, and the same answer graded twice got two grades. Alone, a
+        # pair's result depends on nothing else, and short pairs waste nothing.
         with INFERENCE_LOCK:
-            out = session.run(None, packed.feed())[0]
-        return [out[b, :len(points)] for b, (_, points) in enumerate(pairs)]
+            return [session.run(None, pack([pair], tok.cls_id, tok.sep_id,
+                                           tok.pad_id).feed())[0][0, :len(pair[1])]
+                    for pair in pairs]
 
     def judge(self, answer: str, points: list[str]) -> list[Judgement]:
-        """Judge every key point against the answer in one model call."""
+        """Judge every key point against the answer in one packed sequence."""
+        return self.judge_texts([answer], points)[0]  # type: ignore[return-value]
+
+    def judge_texts(self, texts: list[str], points: list[str],
+                    subsets: list[list[int] | None] | None = None
+                    ) -> list[list[Judgement | None]]:
+        """Judge key points against each text (an answer, its sentences), one run per text.
+
+        ``subsets[t]`` names the points text t is read against (None: all of
+        them); a point a text was not read against gets None there.
+        """
+        subsets = subsets or [None] * len(texts)
+        chosen = [list(range(len(points))) if sub is None else sorted(sub) for sub in subsets]
         if not points:
-            return []
+            return [[] for _ in texts]
         tok = self.tokenizer
         point_ids = [ids[:POINT_MAX_TOKENS] or [tok.sep_id] for ids in tok.ids(points)]
-        answer_ids = tok.ids([answer])[0] or [tok.sep_id]
-        windows = _windows(answer_ids, ANSWER_WINDOW_TOKENS)
-        groups = _groups(point_ids, MAX_SEQUENCE - 2 - ANSWER_WINDOW_TOKENS)
+        room = MAX_SEQUENCE - 2 - ANSWER_WINDOW_TOKENS
+        windows = [_windows(ids or [tok.sep_id], ANSWER_WINDOW_TOKENS) for ids in tok.ids(texts)]
+        groups = [[[sub[i] for i in g] for g in _groups([point_ids[k] for k in sub], room)]
+                  if sub else [] for sub in chosen]
         # The points' self-scores join the same call the first time a key is seen.
         fresh = [i for i, p in enumerate(points) if p not in self._self_scores]
-        pairs = [(w, [point_ids[k] for k in g]) for w in windows for g in groups]
+        pairs = [(w, [point_ids[k] for k in g])
+                 for ws, gs in zip(windows, groups) for w in ws for g in gs]
         pairs += [(point_ids[i], [point_ids[i]]) for i in fresh]
         outs = self.logits(pairs)
         for j, i in enumerate(fresh):
             self._remember(points[i], float(outs[len(pairs) - len(fresh) + j][0][0]))
-        # A long answer is read in windows: a point stated (or contradicted) in
-        # any window counts.
-        best = np.full((len(points), 2), -np.inf, dtype=np.float32)
-        n = 0
-        for _ in windows:
-            for g in groups:
-                best[g] = np.maximum(best[g], outs[n])
-                n += 1
-        return [Judgement(support=float(sigmoid(best[k, 0])),
-                          contradiction=float(sigmoid(best[k, 1])),
-                          support_logit=float(best[k, 0]),
-                          contradiction_logit=float(best[k, 1]),
-                          reference_logit=self._self_scores[points[k]])
-                for k in range(len(points))]
+        results, n = [], 0
+        for ws, gs, sub in zip(windows, groups, chosen):
+            # A long text is read in windows: a point stated (or contradicted) in
+            # any window counts.
+            best = np.full((len(points), 2), -np.inf, dtype=np.float32)
+            for _ in ws:
+                for g in gs:
+                    best[g] = np.maximum(best[g], outs[n])
+                    n += 1
+            row: list[Judgement | None] = [None] * len(points)
+            for k in sub:
+                row[k] = Judgement(support=float(sigmoid(best[k, 0])),
+                                   contradiction=float(sigmoid(best[k, 1])),
+                                   support_logit=float(best[k, 0]),
+                                   contradiction_logit=float(best[k, 1]),
+                                   reference_logit=self._self_scores[points[k]])
+            results.append(row)
+        return results
 
     def _remember(self, point: str, value: float) -> None:
         self._self_scores[point] = value

@@ -1,9 +1,12 @@
 """The default offline grader: embeddings plus a cross-encoder that reads claims.
 
-For every key point the claim judge (``judge.py``) reads the answer and the
-point together and gives two numbers: how strongly the answer states the
-point, and how strongly it states the opposite. A small calibration, fitted
-on the judge's judgements of human-scored development answers it never saw
+For every key point the claim judge (``judge.py``) reads the answer's on-topic
+text and the point together, and the sentences nearest the point alone with
+it. It gives two numbers: how strongly the text states the
+point, and how strongly it states the opposite. A point's support mixes the
+whole text with its best sentence; its contradiction is the whole text's.
+A small calibration, fitted on the judge's judgements of human-scored
+development answers it never saw
 (``model/calibration.json``, rebuilt by ``python -m evals.train_grader`` then
 ``python -m evals.calibrate --oof interviewer/grading/model --write``),
 combines them with the embedding features into the point's strength. Then:
@@ -32,15 +35,21 @@ CALIBRATION_PATH = Path(__file__).with_name("model") / "calibration.json"
 # is worse than saying nothing (issue: "costs more than a missing one").
 CONTRADICTION_COST = 0.5
 CONTRADICTED_AT = 0.7  # default when a calibration names none
-# Sentences most similar to a contradicted point, re-read one by one to quote
-# the one that contradicts it.
-QUOTE_CANDIDATES = 3
+# The judge reads each key point against the answer's sentences nearest it in
+# meaning, this many, so a long answer's cost grows with its length, not with
+# sentences times points. Of these, the one it reads as most contradicting a
+# point is quoted (nearness first, so a sentence about another point is never
+# quoted against this one). On evals.indomain, 2 and 3 gave the same figures
+# (wrong 1.35 vs 1.38, stated recall 0.884 vs 0.891); 2 cut warm p95 by a sixth.
+SENTENCES_PER_POINT = 2
 # The judge reads only the answer's on-topic sentences (the same test as depth
 # and clarity use: MiniLM cosine to a key point or the question of at least
 # F.FOCUS_MIN_SIM). The judge reads the answer whole, and generic filler around a
 # weak answer ("it is important to keep learning about AI", cosine about 0.36)
 # was measured lifting its score by 1.2 points on average (evals.robustness).
 JUDGE_MIN_SIM = F.FOCUS_MIN_SIM
+# Weight of the whole text in a point's support; the rest goes to its best sentence.
+WHOLE_WEIGHT = 0.5
 
 
 class JudgeGrader(OfflineBase):
@@ -83,22 +92,59 @@ class JudgeGrader(OfflineBase):
             return "covered"
         return "partly" if strength >= PARTLY_AT else "missing"
 
+    def topical_units(self, ref: ReferenceAnswer, text: str
+                      ) -> tuple[str, list[str], np.ndarray]:
+        """The answer's on-topic text, its sentences and their vectors.
+
+        A sentence is on topic when it is about the question or a key point; an
+        answer with nothing on topic is kept whole (the off-topic cap scores it).
+        """
+        units = sentences(text, max_words=10**6) or [text]
+        vecs = np.vstack([u.vector for u in self.embedder.encode_units(units)])
+        if len(units) < 2:
+            return text, units, vecs
+        anchors = self._anchor_vectors(ref)
+        keep = (vecs @ anchors.T).max(axis=1) >= JUDGE_MIN_SIM
+        if not keep.any() or keep.all():
+            return text, units, vecs
+        units = [u for u, ok in zip(units, keep) if ok]
+        return " ".join(units), units, vecs[keep]
+
+    def _anchor_vectors(self, ref: ReferenceAnswer) -> np.ndarray:
+        """Vectors of the question and its key points (shared with the embedding
+        features' cache, so a key is encoded once)."""
+        encs = self.embedder.encode_tokens_cached([ref.question, *ref.key_points])
+        return np.vstack([e.vector for e in encs])
+
     def topical_text(self, ref: ReferenceAnswer, text: str) -> str:
         """The answer without the sentences that are about neither the question nor the key."""
-        units = sentences(text, max_words=10**6)
-        if len(units) < 2:
-            return text
-        vecs = self.embedder.encode(units)
-        anchors = self.embedder.encode_cached([ref.question, *ref.key_points])
-        keep = (vecs @ anchors.T).max(axis=1) >= JUDGE_MIN_SIM
-        # An answer with nothing on topic is judged whole; the off-topic cap scores it.
-        if not keep.any() or keep.all():
-            return text
-        return " ".join(u for u, ok in zip(units, keep) if ok)
+        return self.topical_units(ref, text)[0]
 
     def _measure(self, ref: ReferenceAnswer, text: str):
-        judgements = self.judge.judge(self.topical_text(ref, text), ref.key_points)
-        extra = [judge_features(j) for j in judgements]
+        whole, units, vecs = self.topical_units(ref, text)
+        # The judge reads the on-topic text whole and, when there are several,
+        # every sentence alone. A point's support mixes the whole text with its
+        # best sentence: a key point is one claim, and one sentence should state
+        # it, but read whole a fluent wrong answer's vocabulary lifts every point.
+        # Point-level ROC AUC, stated vs contradicted on evals.indomain answers:
+        # 0.85 whole, 0.92 best sentence, 0.92 the even mix. The mix keeps points
+        # stated across two sentences (stated recall 0.89 vs 0.80 best sentence
+        # alone) while wrong answers still average 1.4/10 (3.4 whole). Contradiction
+        # stays whole-text, where it separates better (0.73 vs 0.54).
+        texts, subsets = [whole], [None]
+        if len(units) > 1:
+            # Each point is read against its few nearest sentences (by embedding),
+            # not every sentence: a long answer's cost stays linear in its length.
+            points = self._anchor_vectors(ref)[1:]
+            near = np.argsort(-(vecs @ points.T), axis=0)[:SENTENCES_PER_POINT]
+            texts += units
+            subsets += [[k for k in range(len(ref.key_points)) if u in near[:, k]]
+                        for u in range(len(units))]
+        read = self.judge.judge_texts(texts, ref.key_points, subsets)
+        judgements, per_unit = read[0], read[1:] or read[:1]
+        extra = [judge_features(j, WHOLE_WEIGHT * j.support_logit + (1 - WHOLE_WEIGHT) * max(
+                     u[k].support_logit for u in per_unit if u[k] is not None))
+                 for k, j in enumerate(judgements)]
         contradiction = [j.contradiction for j in judgements]
 
         def credits(strengths: list[float]) -> list[float]:
@@ -108,43 +154,30 @@ class JudgeGrader(OfflineBase):
         m = self._embed_measure(ref, text, extra_features=extra, credits=credits,
                                 unassigned_credit=1.0, full_coverage_share=lambda n: 1.0)
         judged = [{"contradiction": c} for c in contradiction]
-        wrong = [i for i, (s, c) in enumerate(zip(m.point_strength, contradiction))
-                 if self.verdict(s, c) == "contradicted"]
-        if wrong:
-            self._quote(ref, text, wrong, judged)
+        for k, (s, c) in enumerate(zip(m.point_strength, contradiction)):
+            if self.verdict(s, c) == "contradicted":
+                judged[k]["quote"] = self._quote(ref, k, units, vecs, per_unit)
         return m, judged
 
-    def _quote(self, ref: ReferenceAnswer, text: str, wrong: list[int], judged: list[dict]):
-        """Find the answer sentence that states the opposite of each contradicted point."""
-        units = sentences(text) or [text]
+    def _quote(self, ref: ReferenceAnswer, k: int, units: list[str], vecs: np.ndarray,
+               per_unit: list) -> str:
+        """The sentence that states the opposite of point k: of the sentences nearest
+        the point in meaning (those it was read against), the one the judge reads as
+        most contradicting it."""
         if len(units) == 1:
-            for i in wrong:
-                judged[i]["quote"] = units[0]
-            return
-        vecs = np.vstack([u.vector for u in self.embedder.encode_units(units)])
-        points = self.embedder.encode_cached([ref.key_points[i] for i in wrong])
-        tok = self.judge.tokenizer
-        unit_ids = tok.ids(units)
-        point_ids = tok.ids([ref.key_points[i] for i in wrong])
-        pairs, owners = [], []
-        for n, i in enumerate(wrong):
-            near = np.argsort(-(vecs @ points[n]))[:QUOTE_CANDIDATES]
-            for u in near:
-                pairs.append((unit_ids[int(u)], [point_ids[n]]))
-                owners.append((i, int(u)))
-        logits = self.judge.logits(pairs)
-        best: dict[int, tuple[float, int]] = {}
-        for (i, u), out in zip(owners, logits):
-            c = float(out[0][1])
-            if i not in best or c > best[i][0]:
-                best[i] = (c, u)
-        for i, (_, u) in best.items():
-            judged[i]["quote"] = units[u]
+            return units[0]
+        read = [u for u in range(len(units)) if per_unit[u][k] is not None]
+        best = max(read, key=lambda u: per_unit[u][k].contradiction_logit)
+        return units[best]
 
 
-def judge_features(j) -> dict[str, float]:
-    """The judge's numbers as calibration features (logits, not probabilities)."""
-    return {"js": j.support_logit, "jn": j.support_logit - j.reference_logit,
+def judge_features(j, support_logit: float | None = None) -> dict[str, float]:
+    """The judge's numbers as calibration features (logits, not probabilities).
+
+    `support_logit` replaces the judgement's own support (the best sentence's).
+    """
+    js = j.support_logit if support_logit is None else support_logit
+    return {"js": js, "jn": js - j.reference_logit,
             "jc": j.contradiction_logit, "jcp": float(sigmoid(np.float64(j.contradiction_logit)))}
 
 

@@ -114,10 +114,18 @@ def test_padding_does_not_raise_a_weak_answer(kb, grader):
         grade(kb, grader, "q04-528ca2", weak).score + 0.5
 
 
-def test_same_answer_same_grade(kb, grader):
-    a = grade(kb, grader, "q04-3f26e3", ANSWERS["q04-3f26e3"]["good"])
-    b = grade(kb, grader, "q04-3f26e3", ANSWERS["q04-3f26e3"]["good"])
-    assert a.model_dump() == b.model_dump()
+def test_same_answer_same_grade(kb):
+    """The first grade against a key (the judge scores the key's points then, too)
+    equals every later one, and a new process's (a fresh judge) equals both."""
+    from interviewer.grading.judge import Judge
+    from interviewer.grading.judged import JudgeGrader
+
+    fresh = JudgeGrader(kb.embedder, judge=Judge())
+    a = grade(kb, fresh, "q04-3f26e3", ANSWERS["q04-3f26e3"]["good"])
+    b = grade(kb, fresh, "q04-3f26e3", ANSWERS["q04-3f26e3"]["good"])
+    c = grade(kb, JudgeGrader(kb.embedder, judge=Judge()), "q04-3f26e3",
+              ANSWERS["q04-3f26e3"]["good"])
+    assert a.model_dump() == b.model_dump() == c.model_dump()
 
 
 def test_grade_has_rubric_citations_outline_and_a_follow_up_on_the_top_gap(kb, grader):

@@ -126,3 +126,30 @@ def test_the_calibration_rows_were_never_seen_by_the_judge():
         in_fold0 = question_fold(r["dataset"], r["question_id"]) == 0
         assert in_fold0 or is_unseen_answer(r["id"]), rec["id"]
         assert rec["job"] == ("f0" if in_fold0 else "ua")
+
+
+def test_a_text_is_judged_the_same_whatever_is_judged_beside_it():
+    """An answer and its sentences read together give each the judgements it gets
+    alone, first time or second: the int8 model must not be batched into other texts
+    (its activation scale is per batch, which once made one answer get two grades)."""
+    from interviewer.grading.judge import Judge
+
+    judge = Judge()
+    points = ["LoRA freezes the pretrained weights and trains two low-rank matrices.",
+              "B is initialised to zero, so training starts from the original model."]
+    texts = ["LoRA updates every weight of the model with a lower learning rate.",
+             "LoRA keeps the base model frozen and learns a low-rank update BA.",
+             "Both matrices start random."]
+    first = judge.judge(texts[0], points)  # the key is new: its self-scores join this read
+    together = judge.judge_texts(texts, points, [None, None, [1]])
+    assert len(together) == len(texts)
+    for text, batched in zip(texts[:2], together):
+        alone = judge.judge(text, points)
+        for a, b in zip(alone, batched):
+            assert a.support_logit == pytest.approx(b.support_logit, abs=1e-5)
+            assert a.contradiction_logit == pytest.approx(b.contradiction_logit, abs=1e-5)
+    assert [j.support_logit for j in first] == [j.support_logit for j in together[0]]
+    # A text read against some points only has judgements for those.
+    assert together[2][0] is None and together[2][1] is not None
+    # The sentence that states the first point supports it more than the one that denies it.
+    assert together[1][0].support_logit > together[0][0].support_logit + 1.0
