@@ -39,7 +39,7 @@ CONTRADICTED_AT = 0.7  # default when a calibration names none
 # meaning, this many, so a long answer's cost grows with its length, not with
 # sentences times points. Of these, the one it reads as most contradicting a
 # point is quoted (nearness first, so a sentence about another point is never
-# quoted against this one). On evals.indomain, 2 and 3 gave the same figures
+# quoted against this one). On evals.indomain (at WHOLE_WEIGHT 0.5), 2 and 3 gave the same figures
 # (wrong 1.35 vs 1.38, stated recall 0.884 vs 0.891); 2 cut warm p95 by a sixth.
 SENTENCES_PER_POINT = 2
 # The judge reads only the answer's on-topic sentences (the same test as depth
@@ -49,7 +49,16 @@ SENTENCES_PER_POINT = 2
 # was measured lifting its score by 1.2 points on average (evals.robustness).
 JUDGE_MIN_SIM = F.FOCUS_MIN_SIM
 # Weight of the whole text in a point's support; the rest goes to its best sentence.
-WHOLE_WEIGHT = 0.5
+# The judge reads one sentence against a long key point that packs two facts as
+# weakly supported even when the sentence states both (logit -2.9 vs 1.7 whole),
+# so too little weight on the whole text marks good human-written answers down:
+# at 0.5 the good RAG answer in tests/integration/test_grader.py scored 5.1, at
+# 0.7 it scores 6.5. On evals.indomain (project-made answers, so not a held-out
+# test), 0.5 / 0.7 / 0.75: wrong answers 1.35 / 1.89 / 2.09 mean (3.40 whole
+# text alone), strong 8.91 / 9.15 / 9.19, stated recall 0.88 / 0.92 / 0.93.
+# A cap at best sentence + 3 logits instead of a mix did worse on both (wrong 2.12,
+# strong 9.00).
+WHOLE_WEIGHT = 0.7
 
 
 class JudgeGrader(OfflineBase):
@@ -128,9 +137,9 @@ class JudgeGrader(OfflineBase):
         # it, but read whole a fluent wrong answer's vocabulary lifts every point.
         # Point-level ROC AUC, stated vs contradicted on evals.indomain answers:
         # 0.85 whole, 0.92 best sentence, 0.92 the even mix. The mix keeps points
-        # stated across two sentences (stated recall 0.89 vs 0.80 best sentence
-        # alone) while wrong answers still average 1.4/10 (3.4 whole). Contradiction
-        # stays whole-text, where it separates better (0.73 vs 0.54).
+        # stated across two sentences (stated recall 0.92 at WHOLE_WEIGHT vs 0.80
+        # best sentence alone) while wrong answers average 1.9/10 (3.4 whole).
+        # Contradiction stays whole-text, where it separates better (0.73 vs 0.54).
         texts, subsets = [whole], [None]
         if len(units) > 1:
             # Each point is read against its few nearest sentences (by embedding),
@@ -142,8 +151,8 @@ class JudgeGrader(OfflineBase):
                         for u in range(len(units))]
         read = self.judge.judge_texts(texts, ref.key_points, subsets)
         judgements, per_unit = read[0], read[1:] or read[:1]
-        extra = [judge_features(j, WHOLE_WEIGHT * j.support_logit + (1 - WHOLE_WEIGHT) * max(
-                     u[k].support_logit for u in per_unit if u[k] is not None))
+        extra = [judge_features(j, point_support(j.support_logit, max(
+                     u[k].support_logit for u in per_unit if u[k] is not None)))
                  for k, j in enumerate(judgements)]
         contradiction = [j.contradiction for j in judgements]
 
@@ -169,6 +178,11 @@ class JudgeGrader(OfflineBase):
         read = [u for u in range(len(units)) if per_unit[u][k] is not None]
         best = max(read, key=lambda u: per_unit[u][k].contradiction_logit)
         return units[best]
+
+
+def point_support(whole: float, best_sentence: float) -> float:
+    """A point's support logit from its whole-text and best-sentence readings."""
+    return WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * best_sentence
 
 
 def judge_features(j, support_logit: float | None = None) -> dict[str, float]:
