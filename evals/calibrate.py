@@ -40,12 +40,9 @@ FOLDS = 5
 EMBEDDING_FEATURES = ["bsr", "bsp", "cos", "lex"]
 ALL_FEATURES = ["bsr", "bsp", "cos", "lex", "logw"]
 FEATURES = EMBEDDING_FEATURES
-# Contradiction probability at which a point not covered counts as contradicted.
-# Measured on the shipped judge's held-out judgements (oof-ship.jsonl): at 0.7,
-# 4.8% of hand-written correct paraphrases and 0.3% of Beetle's correct answers
-# reach it (0.5 would flag 11% and 2.1%), and 71% of hand-written
-# contradictions do. A point also has to be not covered to count as contradicted.
-CONTRADICTED_AT = 0.7
+# With --oof, the contradiction threshold is chosen on the judge's held-out
+# judgements (evals.judge_calibration.contradiction_threshold) and written into
+# the calibration; a point also has to be not covered to count as contradicted.
 # (name, features, mohler weight, hand-written pairs in the fit): the first ships,
 # chosen as the best on the development figures (Mohler r, then Beetle AUC).
 JUDGE_VARIANTS = [
@@ -349,7 +346,7 @@ def authored_feature_rows(records: list[dict], embed_grader) -> tuple[list[dict]
 
 def judge_main(args) -> dict:
     """Cross-validated figures and the shipped calibration of the claim judge grader."""
-    from evals.judge_calibration import read_oof
+    from evals.judge_calibration import contradiction_threshold, read_oof
     from evals.splits import is_unseen_answer, question_fold
     from interviewer.grading.features import Calibration
     from interviewer.grading.judged import CALIBRATION_PATH, JudgeGrader
@@ -362,6 +359,8 @@ def judge_main(args) -> dict:
     y = np.array([float(r["human_score"]) for r in rows])
     records = read_oof(Path(args.oof))
     judged, replay = oof_tables(rows, records)
+    threshold = contradiction_threshold(records, rows)
+    print(json.dumps({k: v for k, v in threshold.items() if k != "grid"}), file=sys.stderr)
     # Every variant re-grades the same answers: encode each answer's sentences once.
     embed = EmbeddingGrader(CachingEmbedder(), calibration=Calibration())
     progress = Progress(len(rows), "embedding features")
@@ -397,12 +396,13 @@ def judge_main(args) -> dict:
         return make_calibration(X, yy, coef, bias, features)
 
     def grade_with(cal, idx, split):
-        cal.meta["contradicted_at"] = CONTRADICTED_AT
+        cal.meta["contradicted_at"] = threshold["at"]
         grader = JudgeGrader(embed.embedder, calibration=cal, judge=ReplayJudge(replay[split]))
         return grade_rows([rows[i] for i in idx], grader)
 
     variants = JUDGE_VARIANTS if not args.only_first else JUDGE_VARIANTS[:1]
-    report: dict = {"grader": "offline (claim judge)", "folds": FOLDS, "variants": []}
+    report: dict = {"grader": "offline (claim judge)", "folds": FOLDS, "variants": [],
+                    "contradiction_threshold": threshold}
     for name, features, mohler_weight, with_pairs in variants:
         pred = np.full(len(rows), np.nan)
         for f in range(FOLDS):
@@ -430,7 +430,8 @@ def judge_main(args) -> dict:
     name, features, mohler_weight, with_pairs = variants[0]
     calibration = fit(np.where(have)[0], features, mohler_weight, with_pairs)
     calibration.meta.update({
-        "contradicted_at": CONTRADICTED_AT,
+        "contradicted_at": threshold["at"],
+        "contradiction_threshold": {k: v for k, v in threshold.items() if k != "grid"},
         "variant": name, "fitted_on": [Path(d).name for d in args.data]
         + (["grader_train_authored.jsonl (out-of-fold judgements)"] if with_pairs else []),
         "rows": int(have.sum()), "target": "human_score (0..1)",

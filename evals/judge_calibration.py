@@ -153,6 +153,47 @@ def quick_metrics(records: list[dict], dev_rows: list[dict]) -> dict:
     return out
 
 
+# The contradiction threshold is the lowest on this grid at which at most these
+# shares of held-out correct Beetle answers and of the project's hand-written
+# correct paraphrases would be flagged as contradicting their reference: telling
+# a candidate "you said the opposite" when they did not is the worst thing the
+# grader can do. The two bounds write down the rule behind the hand-picked 0.7
+# of the 2-epoch judge (0.3% and 4.8% there), which they reproduce.
+CONTRADICTION_GRID = [round(0.5 + 0.05 * i, 2) for i in range(10)]
+MAX_CORRECT_FLAGGED = 0.005
+MAX_PARAPHRASES_FLAGGED = 0.05
+
+
+def contradiction_threshold(records: list[dict], dev_rows: list[dict]) -> dict:
+    """The contradiction probability at which a point counts as contradicted, chosen on
+    held-out judgements, with how often it fires on correct and contradicting text."""
+    by_id = {r["id"]: r for r in dev_rows}
+    prob = lambda xs: 1.0 / (1.0 + np.exp(-np.asarray(xs, dtype=float)))  # noqa: E731
+    held = [x for x in records if x["type"] == "row" and x["job"] in ("f0", "ua")
+            and x["id"] in by_id and by_id[x["id"]]["dataset"] == "beetle"]
+    correct = prob([x["c"] for x in held if by_id[x["id"]].get("label_2way") == "correct"])
+    pairs = [x for x in records if x["type"] == "pair"]
+    para = prob([x["c"] for x in pairs if x["kind"] == "paraphrase"])
+    contra = prob([x["c"] for x in pairs if x["kind"] == "contradiction"])
+
+    def rates(t: float) -> dict:
+        share = lambda a: round(float(np.mean(a >= t)), 4) if len(a) else None  # noqa: E731
+        return {"at": t, "beetle_correct_flagged": share(correct),
+                "paraphrases_flagged": share(para), "contradictions_flagged": share(contra)}
+
+    table = [rates(t) for t in CONTRADICTION_GRID]
+    def within(r: dict) -> bool:
+        return all(share is None or share <= bound for share, bound in (
+            (r["beetle_correct_flagged"], MAX_CORRECT_FLAGGED),
+            (r["paraphrases_flagged"], MAX_PARAPHRASES_FLAGGED)))
+
+    chosen = next((r for r in table if within(r)), table[-1])
+    return {**chosen, "rule": f"lowest threshold flagging at most {MAX_CORRECT_FLAGGED:.1%} "
+            f"of held-out correct Beetle answers and {MAX_PARAPHRASES_FLAGGED:.0%} of "
+            "hand-written paraphrases", "n_beetle_correct": len(correct),
+            "n_paraphrases": len(para), "grid": table}
+
+
 def read_oof(folder: Path) -> list[dict]:
     """Every record of every oof-*.jsonl in a folder."""
     records = []

@@ -153,3 +153,33 @@ def test_a_text_is_judged_the_same_whatever_is_judged_beside_it():
     assert together[2][0] is None and together[2][1] is not None
     # The sentence that states the first point supports it more than the one that denies it.
     assert together[1][0].support_logit > together[0][0].support_logit
+
+
+def test_contradiction_threshold_is_the_lowest_that_spares_correct_text():
+    """The threshold flags at most 0.5% of correct answers and 5% of paraphrases,
+    and is the lowest grid value that does; it is recorded with the calibration."""
+    import math
+
+    from evals.judge_calibration import contradiction_threshold
+
+    def logit(p):
+        return math.log(p / (1 - p))
+
+    # 200 correct Beetle answers, one of them read as contradicting at p=0.72;
+    # 20 paraphrases, two at p=0.62 (10%) and none above; contradictions at 0.9.
+    rows = [{"id": f"b{i}", "dataset": "beetle", "label_2way": "correct"} for i in range(200)]
+    records = [{"type": "row", "job": "ua", "id": f"b{i}", "c": logit(0.72 if i == 0 else 0.1)}
+               for i in range(200)]
+    records += [{"type": "pair", "kind": "paraphrase", "c": logit(0.62 if i < 2 else 0.2)}
+                for i in range(20)]
+    records += [{"type": "pair", "kind": "contradiction", "c": logit(0.9)} for _ in range(20)]
+    chosen = contradiction_threshold(records, rows)
+    # 0.5% of 200 is one answer: 0.5 passes on correct answers but flags 10% of
+    # paraphrases; 0.65 is the first grid value that spares both.
+    assert chosen["at"] == 0.65
+    assert chosen["beetle_correct_flagged"] == 0.005 and chosen["paraphrases_flagged"] == 0.0
+    assert chosen["contradictions_flagged"] == 1.0
+
+    cal = json.loads((Path(__file__).parents[2] / "interviewer" / "grading" / "model"
+                      / "calibration.json").read_text())
+    assert cal["meta"]["contradicted_at"] == cal["meta"]["contradiction_threshold"]["at"]
