@@ -167,8 +167,15 @@ MAX_PARAPHRASES_FLAGGED = 0.05
 def contradiction_threshold(records: list[dict], dev_rows: list[dict]) -> dict:
     """The contradiction probability at which a point counts as contradicted, chosen on
     held-out judgements, with how often it fires on correct and contradicting text."""
+    from interviewer.grading.judge import sigmoid
+
+    def prob(logits: list[float]) -> np.ndarray:
+        return sigmoid(np.asarray(logits, dtype=float))
+
+    def share(probs: np.ndarray, t: float) -> float | None:
+        return round(float(np.mean(probs >= t)), 4) if len(probs) else None
+
     by_id = {r["id"]: r for r in dev_rows}
-    prob = lambda xs: 1.0 / (1.0 + np.exp(-np.asarray(xs, dtype=float)))  # noqa: E731
     held = [x for x in records if x["type"] == "row" and x["job"] in ("f0", "ua")
             and x["id"] in by_id and by_id[x["id"]]["dataset"] == "beetle"]
     correct = prob([x["c"] for x in held if by_id[x["id"]].get("label_2way") == "correct"])
@@ -176,12 +183,10 @@ def contradiction_threshold(records: list[dict], dev_rows: list[dict]) -> dict:
     para = prob([x["c"] for x in pairs if x["kind"] == "paraphrase"])
     contra = prob([x["c"] for x in pairs if x["kind"] == "contradiction"])
 
-    def rates(t: float) -> dict:
-        share = lambda a: round(float(np.mean(a >= t)), 4) if len(a) else None  # noqa: E731
-        return {"at": t, "beetle_correct_flagged": share(correct),
-                "paraphrases_flagged": share(para), "contradictions_flagged": share(contra)}
+    table = [{"at": t, "beetle_correct_flagged": share(correct, t),
+              "paraphrases_flagged": share(para, t), "contradictions_flagged": share(contra, t)}
+             for t in CONTRADICTION_GRID]
 
-    table = [rates(t) for t in CONTRADICTION_GRID]
     def within(r: dict) -> bool:
         return all(share is None or share <= bound for share, bound in (
             (r["beetle_correct_flagged"], MAX_CORRECT_FLAGGED),
