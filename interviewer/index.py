@@ -30,6 +30,8 @@ from .index_lock import IndexLock
 from .notes import AnswerKey, Note, NotesCollection
 
 COLLECTION = "knowledge"
+# The part name of chunks that hold a way of asking a key's question.
+ASKED_AS = "asked as"
 # Words, not tokens: MiniLM truncates at 256 word pieces, and a long note split
 # near 180 words keeps each chunk whole inside that window.
 NOTE_CHUNK_WORDS = 180
@@ -104,6 +106,11 @@ def key_chunks(key: AnswerKey, question_index: dict[str, Question]) -> list[Chun
         extra.append("Common mistakes:\n" + "\n".join(f"- {m}" for m in key.mistakes))
     if extra:
         chunks.append(_make(f"{key.title}\n" + "\n".join(extra), {**base, "part": "depth"}))
+    # The question alone and each other way of asking it, one short chunk each:
+    # a question worded differently is nearer another question than a long
+    # chunk of answer text. These find the key; they are never cited.
+    for phrasing in dict.fromkeys([key.title, *key.phrasings]):
+        chunks.append(_make(phrasing, {**base, "part": ASKED_AS}))
     return chunks
 
 
@@ -252,14 +259,22 @@ class ChromaIndex:
                                            res["metadatas"][0], res["distances"][0])
         ]
 
-    def get_key_chunks(self, key_id: str) -> list[dict]:
-        """Stored chunks of one answer key, in part order."""
+    def nearest_ids(self, text: str, k: int) -> list[tuple[str, float]]:
+        """Ids and similarities of the k nearest chunks (no text or metadata: fast)."""
+        vector = self.embedder.encode_cached([text])
         with self.using() as col:
-            res = col.get(where={"key": key_id}, include=["documents", "metadatas"])
-        order = {"key points": 0, "explanation": 1, "depth": 2}
-        rows = [{"id": cid, "text": doc, "metadata": meta, "similarity": 1.0}
-                for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"])]
-        return sorted(rows, key=lambda r: order.get(r["metadata"].get("part"), 9))
+            n = min(k, max(col.count(), 1))
+            res = col.query(query_embeddings=vector, n_results=n, include=["distances"])
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
+
+    def get_chunks(self, ids: list[str]) -> dict[str, dict]:
+        """Stored chunks by id: dicts with id, text and metadata (missing ids left out)."""
+        if not ids:
+            return {}
+        with self.using() as col:
+            res = col.get(ids=list(ids), include=["documents", "metadatas"])
+        return {cid: {"id": cid, "text": doc, "metadata": meta}
+                for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"])}
 
     # -- writes ------------------------------------------------------------------
 

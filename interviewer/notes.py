@@ -3,8 +3,8 @@
 The format is documented in ``knowledge/README.md``. In short, every ``##``
 heading starts an entry; an entry with an ``- ids:`` line is an answer key with
 ``### Key points``, ``### Explanation`` and optional ``### Depth signals``,
-``### Common mistakes`` and ``### Sources``; an entry without ids is a free
-note whose body is plain markdown.
+``### Common mistakes``, ``### Sources`` and ``### Asked as``; an entry without
+ids is a free note whose body is plain markdown.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ ANSWER_KEY_PARTS = {
     "depth signals": "depth_signals",
     "common mistakes": "mistakes",
     "sources": "sources",
+    "asked as": "phrasings",
 }
-_LIST_PARTS = {"key_points", "depth_signals", "mistakes", "sources"}
+_LIST_PARTS = {"key_points", "depth_signals", "mistakes", "sources", "phrasings"}
 _ID_RE = re.compile(r"^q\d{2}-[0-9a-f]{6}$")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 
@@ -49,6 +50,9 @@ class AnswerKey:
     depth_signals: list[str] = field(default_factory=list)
     mistakes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    # Other ways a person asks the same question; indexed so retrieval finds
+    # the key when a question is worded differently (never shown as evidence).
+    phrasings: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -58,6 +58,9 @@ def test_retrieval_eval_for_one_section(fresh_data_dir):
     out, _ = run_eval("evals.retrieval", "--sections", "9", "--json", data_dir=fresh_data_dir)
     assert out["n"] == 20 and out["recall_at_5"] >= out["recall_at_1"] >= 0.9
     assert 0 < out["mrr"] <= 1 and out["paraphrases"]["n"] > 0
+    blind = out["paraphrases_blind"]
+    assert blind["n"] == 5 and blind["recall_at_5"] >= blind["recall_at_1"]
+    assert 0 < out["search_p50_ms"] <= out["search_p95_ms"]
 
 
 def test_grading_eval_runs_against_an_llm_provider(repo, fresh_data_dir):

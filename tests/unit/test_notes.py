@@ -29,6 +29,10 @@ A second line.
 ### Common mistakes
 - Thinking more overlap is always better.
 
+### Asked as
+- Why would neighbouring chunks repeat some text?
+- chunk overlap, why bother?
+
 ## A free note
 Some related material.
 
@@ -47,6 +51,8 @@ def test_parse_answer_key_and_note():
     assert len(key.key_points) == 3
     assert key.explanation == "Overlap trades index size for recall. A second line."
     assert key.mistakes == ["Thinking more overlap is always better."]
+    assert key.phrasings == ["Why would neighbouring chunks repeat some text?",
+                             "chunk overlap, why bother?"]
     assert notes[0].title == "A free note" and "More of it." in notes[0].body
 
 
@@ -113,6 +119,17 @@ def test_shipped_keys_have_checkable_key_points(shipped):
         short = [p for p in key.key_points if len(p.split()) < 6]
         assert not short, f"{key.path}:{key.line} has bare-term key points {short}"
         assert len(key.explanation.split()) >= 40, f"{key.path}:{key.line} explanation too short"
+
+
+def test_shipped_keys_say_how_else_their_question_is_asked(shipped):
+    questions, notes = shipped
+    by_id = {q.id: q for q in questions}
+    for key in notes.keys:
+        own = {normalize_text(by_id[i].text) for i in key.question_ids}
+        phrasings = [normalize_text(p) for p in key.phrasings]
+        # Retrieval finds rephrased questions through these (evals.retrieval).
+        assert len(set(phrasings)) >= 2, f"{key.path}:{key.line} needs 2+ distinct phrasings"
+        assert not own & set(phrasings), f"{key.path}:{key.line} repeats its own question"
 
 
 def test_one_bad_entry_is_skipped_and_reported_the_rest_of_its_file_loads(tmp_path):
