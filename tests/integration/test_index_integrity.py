@@ -26,6 +26,10 @@ from interviewer.notes import load_notes
 REPO = Path(__file__).resolve().parents[2]
 
 
+# 3 keys x 7 chunks (key points, explanation, depth, the question, its 3 other phrasings).
+TINY_CHUNKS = 21
+
+
 def tiny_knowledge(root: Path, keys: int = 3) -> Path:
     """A knowledge folder with the shipped guide and the first few RAG answer keys."""
     text = (REPO / "knowledge/notes/04-rag/01-rag-fundamentals.md").read_text(encoding="utf-8")
@@ -73,7 +77,7 @@ def test_two_concurrent_builds_on_an_empty_folder_leave_a_sound_index(tmp_path, 
     check = run("index", "--check", "--json", knowledge=knowledge, data=data)
     assert check.returncode == 0, check.stderr
     result = json.loads(check.stdout)
-    assert result["ok"] and result["stored"] == result["expected"] == result["checked"] == 9
+    assert result["ok"] and result["stored"] == result["expected"] == result["checked"] == TINY_CHUNKS
 
 
 @pytest.mark.parametrize("command", [
@@ -136,13 +140,13 @@ def test_check_finds_a_vector_that_is_not_its_chunks_and_index_repairs_it(tmp_pa
 def test_moving_the_knowledge_folder_re_embeds_nothing(tmp_path, knowledge):
     data = tmp_path / "data"
     first = _kb(knowledge, data).build_index()
-    assert first.added == 9
+    assert first.added == TINY_CHUNKS
     moved = tmp_path / "elsewhere" / "my-interview-notes"
     shutil.move(str(knowledge), moved)
     kb = _kb(moved, data)
     assert kb.is_index_current()
     again = kb.build_index()
-    assert (again.added, again.removed, again.unchanged) == (0, 0, 9)
+    assert (again.added, again.removed, again.unchanged) == (0, 0, TINY_CHUNKS)
     ref = kb.reference_for(kb.by_id["q04-528ca2"])
     assert ref.evidence and all(e.source == "knowledge/notes/rag.md"
                                 for e in ref.evidence if e.is_answer_key)
@@ -155,7 +159,7 @@ def test_an_index_named_by_folder_keeps_its_vectors_when_sources_change(tmp_path
     old = all_chunks(load_notes(knowledge / "notes", prefix="kb/notes"), kb.questions)
     ChromaIndex(kb.settings.index_dir, kb.embedder).sync(old)
     report = kb.build_index()
-    assert (report.added, report.reused, report.removed) == (0, 9, 9)
+    assert (report.added, report.reused, report.removed) == (0, TINY_CHUNKS, TINY_CHUNKS)
     assert kb.is_index_current() and report.check["ok"]
 
 
@@ -166,7 +170,7 @@ def test_a_long_lived_reader_sees_a_build_made_by_another_process(tmp_path):
     data = tmp_path / "data"
     app_side = _kb(small, data)
     app_side.build_index()
-    assert app_side.index.count() == 3
+    assert app_side.index.count() == TINY_CHUNKS // 3
     bigger = tiny_knowledge(tmp_path / "bigger", keys=3)
     proc = run("index", knowledge=bigger, data=data)
     assert proc.returncode == 0, proc.stderr
