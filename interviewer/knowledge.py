@@ -14,7 +14,7 @@ from typing import Callable
 
 from .config import Settings
 from .embeddings import Embedder, shared_embedder
-from .grading.models import Evidence, ReferenceAnswer
+from .grading.models import Evidence, FollowUpProbe, ReferenceAnswer
 from .guide import GuideError, Question, classify, load_guide, normalize_text
 from .index import ASKED_AS, ChromaIndex, IndexReport, all_chunks
 from .index_check import CheckReport, check_index, repair_index
@@ -207,7 +207,7 @@ class KnowledgeBase:
             question=question.text, kind=key.kind or question.kind, key_points=key.key_points,
             explanation=key.explanation, depth_signals=key.depth_signals,
             mistakes=key.mistakes, evidence=evidence, question_id=question.id,
-            key_title=key.title, match=match,
+            key_title=key.title, match=match, probes=_probes(key),
         )
 
     def reference_for_text(self, text: str, kind: str | None = None) -> ReferenceAnswer:
@@ -229,15 +229,22 @@ class KnowledgeBase:
         return ReferenceAnswer(
             question=text, kind=key.kind or kind, key_points=key.key_points,
             explanation=key.explanation, depth_signals=key.depth_signals, mistakes=key.mistakes,
-            evidence=evidence, key_title=key.title, match="retrieved key",
+            evidence=evidence, key_title=key.title, match="retrieved key", probes=_probes(key),
         )
 
     def follow_up_reference(self, base: ReferenceAnswer, follow_up: str,
                             target: str | None) -> ReferenceAnswer:
-        """The reference for a follow-up: the key point it probes, same evidence."""
-        points = [target] if target else base.key_points
+        """The reference for a follow-up: the authored probe's key when the follow-up is
+        one, else the key point it probes; same evidence."""
+        probe = next((p for p in base.probes if p.question == follow_up), None)
+        points = [probe.key] if probe else [target] if target else base.key_points
         return base.model_copy(update={"question": follow_up, "key_points": points,
                                        "depth_signals": []})
+
+
+def _probes(key: AnswerKey) -> list[FollowUpProbe]:
+    return [FollowUpProbe(points=list(p.points), question=p.question, key=p.key)
+            for p in key.probes]
 
 
 def _evidence(n: int, row: dict, is_key: bool) -> Evidence:

@@ -3,8 +3,8 @@
 The format is documented in ``knowledge/README.md``. In short, every ``##``
 heading starts an entry; an entry with an ``- ids:`` line is an answer key with
 ``### Key points``, ``### Explanation`` and optional ``### Depth signals``,
-``### Common mistakes``, ``### Sources`` and ``### Asked as``; an entry without
-ids is a free note whose body is plain markdown.
+``### Common mistakes``, ``### Sources``, ``### Asked as`` and ``### Probes``;
+an entry without ids is a free note whose body is plain markdown.
 """
 
 from __future__ import annotations
@@ -21,8 +21,11 @@ ANSWER_KEY_PARTS = {
     "common mistakes": "mistakes",
     "sources": "sources",
     "asked as": "phrasings",
+    "probes": "probes",
 }
 _LIST_PARTS = {"key_points", "depth_signals", "mistakes", "sources", "phrasings"}
+# "[2] How would you tell ...? Key: what a good answer says." ([2, 3] for two points)
+_PROBE_RE = re.compile(r"^\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*(.+?\?)\s*Key:\s*(.+)$", re.S)
 _ID_RE = re.compile(r"^q\d{2}-[0-9a-f]{6}$")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 
@@ -34,6 +37,15 @@ class NotesError(ValueError):
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A follow-up question on some key points, and what a good answer to it says."""
+
+    points: tuple[int, ...]  # 0-based indices of the key points it tests
+    question: str
+    key: str
 
 
 @dataclass
@@ -53,6 +65,8 @@ class AnswerKey:
     # Other ways a person asks the same question; indexed so retrieval finds
     # the key when a question is worded differently (never shown as evidence).
     phrasings: list[str] = field(default_factory=list)
+    # Follow-ups an interviewer asks when an answer misses these points.
+    probes: list[Probe] = field(default_factory=list)
 
 
 @dataclass
@@ -193,6 +207,8 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
             parts[current].append((n, line))
     values: dict = {}
     for name, part_lines in parts.items():
+        if name == "probes":
+            continue  # read below, once the key points are known
         if name in _LIST_PARTS:
             values[name] = _list_items(part_lines)
         else:
@@ -201,8 +217,61 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
         raise NotesError(f"answer key {title!r} needs at least 2 key points", path, lineno)
     if not values.get("explanation"):
         raise NotesError(f"answer key {title!r} has no explanation", path, lineno)
+    if "probes" in parts:
+        values["probes"] = _probes(parts["probes"], len(values["key_points"]), path)
     return AnswerKey(title=title, question_ids=ids, kind=meta.get("kind"), path=path,
                      line=lineno, **values)
+
+
+def _probes(lines: list[tuple[int, str]], n_points: int, path: str) -> list[Probe]:
+    """The ``### Probes`` items: ``[points] question? Key: answer``."""
+    starts = [n for n, line in lines
+              if re.match(r"^\s*(?:[-*+]|\d+[.)])\s+", line) and line.strip()]
+    out = []
+    for item, lineno in zip(_list_items(lines), starts or [lines[0][0] if lines else 0]):
+        m = _PROBE_RE.match(item)
+        if not m:
+            raise NotesError("a probe reads '[point numbers] question? Key: what a good answer "
+                             f"says', got {item[:60]!r}", path, lineno)
+        points = tuple(int(p) - 1 for p in m.group(1).split(","))
+        if any(not 0 <= p < n_points for p in points):
+            raise NotesError(f"probe names key point {m.group(1)}; the key has {n_points}",
+                             path, lineno)
+        out.append(Probe(points=points, question=m.group(2).strip(), key=m.group(3).strip()))
+    return out
+
+
+# Share of the content words of what a probe tests (its key, its key points)
+# that the probe's question may repeat, the main question's words excepted. Above
+# half, a question starts to state its own answer. The 18 shipped probes between
+# 0.35 and 0.45 were read one by one: they share the scenario they set up
+# ("playful persona", "test set"), not the answer.
+PROBE_LEAK_MAX = 0.5
+PROBE_KEY_MIN_WORDS = 6
+
+
+def key_warnings(key: AnswerKey) -> list[str]:
+    """What a key still lacks as a rubric: probes, probes that keep their answer to
+    themselves, other ways of asking its question."""
+    from .grading.text import content_stems
+
+    out = []
+    if not 1 <= len(key.probes) <= 3:
+        out.append(f"has {len(key.probes)} probes; a key needs 1 to 3 (### Probes)")
+    asked = set(content_stems(key.title))
+    for probe in key.probes:
+        said = set(content_stems(probe.question)) - asked
+        for target in [probe.key, *(key.key_points[i] for i in probe.points)]:
+            wanted = set(content_stems(target)) - asked
+            if len(said & wanted) > PROBE_LEAK_MAX * max(1, len(wanted)):
+                out.append(f"probe {probe.question!r} gives away {target[:60]!r}")
+        if len(probe.key.split()) < PROBE_KEY_MIN_WORDS:
+            out.append(f"probe {probe.question!r} has a key too short to grade against")
+    own = re.sub(r"\W+", " ", key.title.lower()).strip()
+    phrasings = {re.sub(r"\W+", " ", p.lower()).strip() for p in key.phrasings} - {own}
+    if len(phrasings) < 2:
+        out.append("needs 2 or more other ways of asking its question (### Asked as)")
+    return out
 
 
 def load_notes(root: str | Path, relative_to: str | Path | None = None,
@@ -249,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
         for err in col.errors:
             print(f"error: {err}")
             status = 1
+        for key in col.keys:
+            for warning in key_warnings(key):
+                print(f"warning: {key.path}:{key.line}: {warning}")
+                status = 1
         print(f"{arg}: {len(col.keys)} answer keys, {len(col.notes)} notes")
     return status
 

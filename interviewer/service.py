@@ -200,9 +200,11 @@ class InterviewService:
         if turn.kind == "follow_up" and grade.status == "graded" and grade.grader != "llm":
             # The next offline follow-up probes a gap of the main answer not probed yet.
             main = interview.main_turn(turn.question_index)
-            probed = {t.target for t in interview.turns if t.question_index == turn.question_index}
+            earlier = [t for t in interview.turns if t.question_index == turn.question_index]
+            probed = {t.target for t in earlier}
             missing = [p for p in (main.grade or {}).get("missing", []) if p not in probed]
-            grade.follow_up_target, grade.follow_up = self.grader.follow_up(pending.base, missing)
+            grade.follow_up_target, grade.follow_up = self.grader.follow_up(
+                pending.base, missing, asked={t.prompt for t in earlier})
         if pending.original_len:
             grade.answer_truncated = True
             grade.flags.insert(0, f"Your answer was {pending.original_len:,} characters; only the "

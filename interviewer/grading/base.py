@@ -7,6 +7,8 @@ embedding grader, the claim judge and an LLM the same way.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from typing import Generator, Iterator
 
 from .models import Grade, ReferenceAnswer
@@ -52,8 +54,9 @@ class Grader:
 
         return GradeStream(run())
 
-    def follow_up(self, ref: ReferenceAnswer, missing: list[str]) -> tuple[str | None, str | None]:
-        """(target, question) for the next follow-up; none by default."""
+    def follow_up(self, ref: ReferenceAnswer, missing: list[str],
+                  asked: Collection[str] = ()) -> tuple[str | None, str | None]:
+        """(target, question) for the next follow-up, not one already `asked`; none by default."""
         return None, None
 
     def warm_up(self) -> None:

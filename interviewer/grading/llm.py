@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Collection
 from typing import Callable, Generator, Iterator
 
 from pydantic import BaseModel, Field, ValidationError
@@ -182,9 +183,9 @@ class LLMGrader(Grader):
         """What the sidebar shows."""
         return f"LLM grader ({self.chat.label})"
 
-    def follow_up(self, ref: ReferenceAnswer, missing: list[str]):
+    def follow_up(self, ref: ReferenceAnswer, missing: list[str], asked: Collection[str] = ()):
         """A follow-up for the offline path (used when a grade fell back)."""
-        return self.fallback.follow_up(ref, missing)
+        return self.fallback.follow_up(ref, missing, asked)
 
     def grade(self, ref: ReferenceAnswer, answer: str) -> Grade:
         """Grade in one call (no streaming)."""
@@ -377,9 +378,9 @@ class _OfflineNow(Grader):
             return offline
         return self.llm._fallback(offline, OFFLINE_NOW_REASON, Usage(), "")
 
-    def follow_up(self, ref: ReferenceAnswer, missing: list[str]):
+    def follow_up(self, ref: ReferenceAnswer, missing: list[str], asked: Collection[str] = ()):
         """Offline follow-ups, as after any fallback."""
-        return self.llm.fallback.follow_up(ref, missing)
+        return self.llm.fallback.follow_up(ref, missing, asked)
 
 
 def _add(total: Usage, call: Usage, prompt: str, reply: str) -> Usage:

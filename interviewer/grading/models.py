@@ -25,6 +25,14 @@ class Evidence(BaseModel):
         return f"{self.source} › {self.heading} ({self.part})"
 
 
+class FollowUpProbe(BaseModel):
+    """An authored follow-up: the key points it tests (0-based), the question, its key."""
+
+    points: list[int]
+    question: str
+    key: str
+
+
 class ReferenceAnswer(BaseModel):
     """What an answer is graded against: key points, explanation, depth, evidence."""
 
@@ -38,6 +46,7 @@ class ReferenceAnswer(BaseModel):
     question_id: str | None = None
     key_title: str | None = None
     match: Literal["answer key", "retrieved key", "given reference"] = "answer key"
+    probes: list[FollowUpProbe] = Field(default_factory=list)
 
 
 class CriterionScore(BaseModel):

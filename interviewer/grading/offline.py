@@ -19,6 +19,7 @@ grade) and labelled as coming from its grader. The pipeline:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import numpy as np
 
@@ -277,8 +278,20 @@ class OfflineBase(Grader):
                       key=lambda r: order[r.verdict])
         return self.follow_up(ref, [r.point for r in gaps])
 
-    def follow_up(self, ref: ReferenceAnswer, missing: list[str]) -> tuple[str | None, str | None]:
-        """(target, question): probe the most important gap without giving it away."""
+    def follow_up(self, ref: ReferenceAnswer, missing: list[str],
+                  asked: Collection[str] = ()) -> tuple[str | None, str | None]:
+        """(target, question): probe the most important gap without giving it away.
+
+        The key's authored probe for the gap comes first (written as an
+        interviewer would ask it, with its own key to grade the reply); a gap
+        no probe covers gets a question made from the point's subject.
+        """
+        for point in missing:
+            index = ref.key_points.index(point) if point in ref.key_points else -1
+            probe = next((p for p in ref.probes if index in p.points and p.question not in asked),
+                         None)
+            if probe:
+                return point, probe.question
         if missing:
             target = missing[0]
             return target, probe_question(target, question_topic(ref.question))

@@ -133,7 +133,13 @@ def test_grade_has_rubric_citations_outline_and_a_follow_up_on_the_top_gap(kb, g
     key = kb.key_for("q09-8c17ad")
     assert [c.name for c in g.criteria] == ["Accuracy and coverage", "Depth", "Clarity"]
     assert abs(sum(c.weight for c in g.criteria) - 1.0) < 1e-6
-    assert g.missing and g.follow_up_target == g.missing[0]
+    # The follow-up probes the first gap an authored probe covers (a key's first
+    # point is often the definition the main question already asked for).
+    ref = kb.reference_for(kb.by_id["q09-8c17ad"])
+    covered = {i for p in ref.probes for i in p.points}
+    gaps = [ref.key_points.index(m) for m in g.missing]
+    assert g.missing and ref.key_points.index(g.follow_up_target) == \
+        next(i for i in gaps if i in covered)
     assert g.follow_up.endswith("?")
     assert g.model_answer and g.model_answer[0].split()[:4] == key.key_points[0].split()[:4]
     cited = {c.n for c in g.citations}
@@ -179,3 +185,20 @@ def test_question_without_answer_key_is_not_scored(grader):
                           key_points=[])
     g = grader.grade(ref, "At my last job I led a migration and it went well.")
     assert g.status == "no_reference" and g.score is None and "No answer key" in g.feedback
+
+
+def test_the_follow_up_is_the_keys_probe_and_its_reply_is_graded_against_the_probe(kb, grader):
+    question = kb.by_id["q09-8c17ad"]
+    ref = kb.reference_for(question)
+    g = grade(kb, grader, question.id, ANSWERS["q09-8c17ad"]["partial"])
+    probe = next(p for p in ref.probes if p.question == g.follow_up)
+    assert ref.key_points.index(g.follow_up_target) in probe.points
+    follow = kb.follow_up_reference(ref, g.follow_up, g.follow_up_target)
+    assert follow.key_points == [probe.key] and follow.question == probe.question
+    # The reply is graded against what the probe asks, not the main question's key.
+    right = grader.grade(follow, probe.key)
+    vague = grader.grade(follow, "I would have to look that up; it depends on the setup.")
+    assert right.score >= 7 > 3 >= vague.score
+    # A second follow-up on the same gaps asks something new.
+    _, again = grader.follow_up(ref, g.missing, asked={g.follow_up})
+    assert again and again != g.follow_up

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from interviewer.guide import load_guide, normalize_text
-from interviewer.notes import NotesError, load_notes, parse_notes
+from interviewer.notes import NotesError, key_warnings, load_notes, parse_notes
 
 from ..conftest import COVERED_SECTIONS
 
@@ -33,6 +33,13 @@ A second line.
 - Why would neighbouring chunks repeat some text?
 - chunk overlap, why bother?
 
+### Probes
+1. [2] What goes wrong at a chunk boundary
+   when chunks share nothing?
+   Key: A sentence split across two chunks is found by neither.
+2. [1, 3] How would you pick the size? Key: Large enough for boundary sentences, small enough to
+   keep the index lean.
+
 ## A free note
 Some related material.
 
@@ -53,6 +60,11 @@ def test_parse_answer_key_and_note():
     assert key.mistakes == ["Thinking more overlap is always better."]
     assert key.phrasings == ["Why would neighbouring chunks repeat some text?",
                              "chunk overlap, why bother?"]
+    assert [(p.points, p.question) for p in key.probes] == [
+        ((1,), "What goes wrong at a chunk boundary when chunks share nothing?"),
+        ((0, 2), "How would you pick the size?")]
+    assert key.probes[1].key == ("Large enough for boundary sentences, small enough to keep the "
+                                 "index lean.")
     assert notes[0].title == "A free note" and "More of it." in notes[0].body
 
 
@@ -66,6 +78,10 @@ def test_parse_answer_key_and_note():
     ("## T\n- ids: q04-aaaaaa\nloose text\n### Key points\n- a\n", 3, "text before the first"),
     ("## T\n- ids: q04-aaaaaa\n### Explanation\nx\n### Explanation\ny\n", 5, "appears twice"),
     ("## Empty note\n\n", 1, "is empty"),
+    ("## T\n- ids: q04-aaaaaa\n### Key points\n- a\n- b\n### Explanation\nx\n### Probes\n"
+     "- [3] Why? Key: because.\n", 9, "the key has 2"),
+    ("## T\n- ids: q04-aaaaaa\n### Key points\n- a\n- b\n### Explanation\nx\n### Probes\n"
+     "- [1] Why? Because.\n", 9, "a probe reads"),
 ])
 def test_malformed_notes_report_file_and_line(text, line, fragment):
     with pytest.raises(NotesError) as err:
@@ -121,15 +137,31 @@ def test_shipped_keys_have_checkable_key_points(shipped):
         assert len(key.explanation.split()) >= 40, f"{key.path}:{key.line} explanation too short"
 
 
-def test_shipped_keys_say_how_else_their_question_is_asked(shipped):
-    questions, notes = shipped
-    by_id = {q.id: q for q in questions}
-    for key in notes.keys:
-        own = {normalize_text(by_id[i].text) for i in key.question_ids}
-        phrasings = [normalize_text(p) for p in key.phrasings]
-        # Retrieval finds rephrased questions through these (evals.retrieval).
-        assert len(set(phrasings)) >= 2, f"{key.path}:{key.line} needs 2+ distinct phrasings"
-        assert not own & set(phrasings), f"{key.path}:{key.line} repeats its own question"
+def test_shipped_keys_have_probes_and_phrasings_that_keep_their_answers_to_themselves(shipped):
+    _, notes = shipped
+    found = {f"{k.path}:{k.line}": key_warnings(k) for k in notes.keys if key_warnings(k)}
+    assert not found, list(found.items())[:5]
+
+
+def test_key_warnings_flag_a_probe_that_states_its_answer_and_a_key_without_probes():
+    keys, _ = parse_notes(GOOD, "x.md")
+    assert key_warnings(keys[0]) == []
+    leaky = GOOD.replace("What goes wrong at a chunk boundary\n   when chunks share nothing?",
+                         "Why is a sentence split across two chunks found by neither?")
+    assert any("gives away" in w for w in key_warnings(parse_notes(leaky, "x.md")[0][0]))
+    bare = GOOD[:GOOD.index("### Probes")] + GOOD[GOOD.index("## A free note"):]
+    assert any("1 to 3" in w for w in key_warnings(parse_notes(bare, "x.md")[0][0]))
+
+
+def test_the_notes_checker_reports_warnings_and_fails(tmp_path, capsys):
+    from interviewer.notes import main
+
+    bare = GOOD[:GOOD.index("### Probes")] + GOOD[GOOD.index("## A free note"):]
+    (tmp_path / "k.md").write_text(bare)
+    assert main([str(tmp_path)]) == 1
+    assert "warning:" in capsys.readouterr().out
+    (tmp_path / "k.md").write_text(GOOD)
+    assert main([str(tmp_path)]) == 0
 
 
 def test_one_bad_entry_is_skipped_and_reported_the_rest_of_its_file_loads(tmp_path):
