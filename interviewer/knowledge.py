@@ -187,6 +187,14 @@ class KnowledgeBase:
         own = self._key_chunk_ids(key.question_ids[0]) if key else []
         seen = {(meta_of[cid]["source"], meta_of[cid]["heading"]) for cid in own}
         chosen: list[tuple[str, float]] = []
+        # Keys of the same question asked in another section come first: their
+        # angle on it is the most related note there is.
+        for sibling in key.see_also if key else []:
+            ids = self._key_chunk_ids(sibling)
+            near = [sim for cid, sim in hits if meta_of[cid].get("key") == sibling]
+            if ids and near and len(chosen) < related:
+                seen.add((meta_of[ids[0]]["source"], meta_of[ids[0]]["heading"]))
+                chosen.append((ids[0], max(near)))
         for cid, sim in hits:
             meta = meta_of[cid]
             if len(chosen) >= related:

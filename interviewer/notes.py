@@ -65,6 +65,9 @@ class AnswerKey:
     # Other ways a person asks the same question; indexed so retrieval finds
     # the key when a question is worded differently (never shown as evidence).
     phrasings: list[str] = field(default_factory=list)
+    # Keys of the same or a near-identical question asked in another section: each
+    # names the other, so an edit to one is made knowing the other exists.
+    see_also: list[str] = field(default_factory=list)
     # Follow-ups an interviewer asks when an answer misses these points.
     probes: list[Probe] = field(default_factory=list)
 
@@ -168,7 +171,7 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
     # Metadata bullets come right after the heading, before any '###' part.
     while rest:
         n, line = rest[0]
-        m = re.match(r"^\s*[-*]\s*(ids|kind)\s*:\s*(.*)$", line, re.I)
+        m = re.match(r"^\s*[-*]\s*(ids|kind|see also)\s*:\s*(.*)$", line, re.I)
         if m:
             meta[m.group(1).lower()] = m.group(2).strip()
             rest.pop(0)
@@ -185,7 +188,8 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
     ids = [i.strip() for i in re.split(r"[,\s]+", meta["ids"]) if i.strip()]
     if not ids:
         raise NotesError(f"answer key {title!r} has an empty 'ids:' line", path, lineno)
-    for qid in ids:
+    see_also = [i.strip() for i in re.split(r"[,\s]+", meta.get("see also", "")) if i.strip()]
+    for qid in ids + see_also:
         if not _ID_RE.match(qid):
             raise NotesError(f"{qid!r} is not a question id like 'q04-528ca2'", path, lineno)
     parts: dict[str, list[tuple[int, str]]] = {}
@@ -219,8 +223,8 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
         raise NotesError(f"answer key {title!r} has no explanation", path, lineno)
     if "probes" in parts:
         values["probes"] = _probes(parts["probes"], len(values["key_points"]), path)
-    return AnswerKey(title=title, question_ids=ids, kind=meta.get("kind"), path=path,
-                     line=lineno, **values)
+    return AnswerKey(title=title, question_ids=ids, kind=meta.get("kind"), see_also=see_also,
+                     path=path, line=lineno, **values)
 
 
 def _probes(lines: list[tuple[int, str]], n_points: int, path: str) -> list[Probe]:

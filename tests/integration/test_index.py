@@ -113,6 +113,34 @@ def test_a_key_ranks_by_its_best_chunk_plus_a_share_of_its_second(kb):
     assert [h["similarity"] for h in hits] == [best[h["metadata"]["heading"]][0] for h in hits]
 
 
+def test_the_same_question_in_two_sections_has_cross_linked_keys(kb):
+    """One truth per fact: keys of questions asked twice (word for word, or MiniLM
+    cosine of the questions >= 0.90) name each other, and a grade cites the sibling."""
+    import numpy as np
+
+    from interviewer.guide import normalize_text
+
+    questions = kb.questions
+    vectors = np.asarray(kb.embedder.encode([q.text for q in questions]))
+    sims = vectors @ vectors.T
+    firsts = {k.question_ids[0]: k for k in kb.notes.keys}
+    unlinked = []
+    for i, a in enumerate(questions):
+        for j in range(i + 1, len(questions)):
+            b = questions[j]
+            ka, kb_ = kb.key_for(a.id), kb.key_for(b.id)
+            same = normalize_text(a.text) == normalize_text(b.text)
+            if ka is not kb_ and (same or sims[i, j] >= 0.90):
+                if kb_.question_ids[0] not in ka.see_also or ka.question_ids[0] not in kb_.see_also:
+                    unlinked.append((a.id, b.id))
+    assert not unlinked
+    for key in kb.notes.keys:
+        assert all(s in firsts and key.question_ids[0] in firsts[s].see_also for s in key.see_also)
+    ref = kb.reference_for(kb.by_id["q29-e66b71"])
+    related = {e.source for e in ref.evidence if not e.is_answer_key}
+    assert {firsts[s].path for s in kb.key_for("q29-e66b71").see_also} <= related
+
+
 def test_free_text_questions_use_the_closest_key_only_when_it_is_close(kb):
     exact = kb.reference_for_text("What is MMR (Maximal Marginal Relevance)?")
     assert exact.match == "answer key" and exact.question_id == "q09-8c17ad"

@@ -14,6 +14,7 @@ GOOD = """# 4. RAG: Chunking
 ## What is chunk overlap and why is it important?
 - ids: q04-aaaaaa, q38-bbbbbb
 - kind: concept
+- see also: q09-cccccc
 
 ### Key points
 1. Overlap repeats the end of one chunk at the start of the next.
@@ -52,7 +53,7 @@ def test_parse_answer_key_and_note():
     assert len(keys) == 1 and len(notes) == 1
     key = keys[0]
     assert key.question_ids == ["q04-aaaaaa", "q38-bbbbbb"]
-    assert key.kind == "concept"
+    assert key.kind == "concept" and key.see_also == ["q09-cccccc"]
     assert key.key_points[1] == ("It keeps sentences cut at a boundary retrievable, even when "
                                  "they straddle two chunks.")
     assert len(key.key_points) == 3
@@ -78,6 +79,8 @@ def test_parse_answer_key_and_note():
     ("## T\n- ids: q04-aaaaaa\nloose text\n### Key points\n- a\n", 3, "text before the first"),
     ("## T\n- ids: q04-aaaaaa\n### Explanation\nx\n### Explanation\ny\n", 5, "appears twice"),
     ("## Empty note\n\n", 1, "is empty"),
+    ("## T\n- ids: q04-aaaaaa\n- see also: q9-1\n### Key points\n- a\n- b\n### Explanation\nx\n",
+     1, "not a question id"),
     ("## T\n- ids: q04-aaaaaa\n### Key points\n- a\n- b\n### Explanation\nx\n### Probes\n"
      "- [3] Why? Key: because.\n", 9, "the key has 2"),
     ("## T\n- ids: q04-aaaaaa\n### Key points\n- a\n- b\n### Explanation\nx\n### Probes\n"
