@@ -28,6 +28,7 @@ from .base import Grader, GradeStream
 from .guards import split_injections
 from .models import CriterionScore, Evidence, Grade, ReferenceAnswer
 from .rubrics import level_for, rubric_for
+from .text import gives_away
 
 SCHEMA_NAME = "submit_grade"
 DISAGREEMENT_POINTS = 3.5
@@ -320,11 +321,15 @@ class LLMGrader(Grader):
                          f"disagree by {abs(score - offline.score):.1f} points: check the "
                          "feedback against the cited notes.")
         cited = set(payload.citations) | {int(n) for n in _CITE_RE.findall(payload.feedback)}
+        follow_up, target = payload.follow_up, payload.missing[0] if payload.missing else None
+        # A follow-up that restates a key point hands the candidate its answer; the
+        # offline follow-up (the key's authored probe for the top gap) replaces it.
+        if any(gives_away(follow_up, point, context=ref.question) for point in ref.key_points):
+            follow_up, target = offline.follow_up, offline.follow_up_target
         return Grade(
             status="graded", score=score, criteria=criteria, covered=payload.covered,
             missing=payload.missing, feedback=payload.feedback,
-            model_answer=payload.model_answer, follow_up=payload.follow_up,
-            follow_up_target=payload.missing[0] if payload.missing else None,
+            model_answer=payload.model_answer, follow_up=follow_up, follow_up_target=target,
             citations=[e for e in evidence if e.n in cited] or evidence[:1], flags=flags,
             grader="llm", model=self.chat.label, prompt_version=self.prompt_version,
             question_id=ref.question_id, kind=rubric.kind, reference=ref.key_title,

@@ -48,6 +48,22 @@ def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+# Share of the content words of what a question should lead to (a key point, a
+# probe's key) that the question may repeat, words of its context (the main
+# question) excepted. Above half, a question starts to state its own answer. Of
+# the 3,151 authored probes, 18 sit between 0.35 and 0.45; read one by one, they
+# share the scenario they set up ("playful persona", "test set"), not the answer.
+GIVE_AWAY_SHARE = 0.5
+
+
+def gives_away(question: str, target: str, context: str = "") -> bool:
+    """Whether a question repeats so much of `target` that it states its answer."""
+    known = set(content_stems(context))
+    said = set(content_stems(question)) - known
+    wanted = set(content_stems(target)) - known
+    return len(said & wanted) > GIVE_AWAY_SHARE * max(1, len(wanted))
+
+
 def sentences(text: str, max_words: int = 40) -> list[str]:
     """Split into sentences and list items; cut very long ones into windows.
 

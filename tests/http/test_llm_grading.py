@@ -310,3 +310,22 @@ def test_an_answer_in_another_language_goes_to_the_llm(fake, grader, ref):
     assert g.grader == "llm" and g.status == "graded" and g.score == 7.0
     assert g.cross_check_score is None
     assert not any("disagree" in f for f in g.flags)
+
+
+def test_a_follow_up_that_states_the_missing_point_is_replaced_by_the_keys_probe(fake, grader, ref):
+    from interviewer.grading.text import gives_away
+
+    point = ref.key_points[1]
+    leaky = f"Could you explain why {point.rstrip('.')}?"
+    fine = "You mentioned the index: what happens to answers when the right passage is not in it?"
+    fake.add(**ok_json(follow_up=leaky))
+    fake.add(**ok_json(follow_up=fine))
+    llm = openai_grader(fake, grader)
+    replaced = llm.grade(ref, ANSWER)
+    assert replaced.grader == "llm" and replaced.follow_up != leaky
+    assert replaced.follow_up in {p.question for p in ref.probes}
+    assert not any(gives_away(replaced.follow_up, p, context=ref.question)
+                   for p in ref.key_points)
+    assert replaced.follow_up_target in ref.key_points
+    # A follow-up that keeps its answer to itself is the LLM's own.
+    assert llm.grade(ref, ANSWER).follow_up == fine
