@@ -260,7 +260,8 @@ def cmd_run(args) -> int:
     del kb  # the app opens its own Chroma client; one owner per directory at a time
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
            "--server.headless", "true", "--server.address", host,
-           "--server.port", str(args.port), "--browser.gatherUsageStats", "false"]
+           "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
     if is_loopback(host):
         print(f"open http://localhost:{args.port}", file=sys.stderr)
     else:

@@ -108,6 +108,8 @@ def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
             timeout=180_000)
         expect(page.get_by_text("/ 10").first).to_be_visible()
         expect(page.get_by_text("Follow-up 1")).to_be_visible()
+        # A candidate's page, not a developer's: no Deploy button in the toolbar.
+        expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
         source = page.get_by_test_id("stExpander").filter(has_text="[1] ").first
         source.locator("summary").click()
         expect(source.get_by_text("knowledge/notes/")).to_be_visible(timeout=10_000)
