@@ -1,4 +1,5 @@
-"""The `interviewer` command: questions, index, grade, search, coverage, run."""
+"""The `interviewer` command: questions, index, grade, search, coverage, history, export, run,
+passphrase."""
 
 from __future__ import annotations
 

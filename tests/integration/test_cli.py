@@ -21,6 +21,15 @@ def run(*args, data_dir=None, check=True):
     return proc
 
 
+def test_help_names_every_command_in_its_summary():
+    import re
+
+    out = run("--help").stdout
+    commands = re.search(r"\{([a-z,]+)\}", out).group(1).split(",")
+    summary = out.split("positional arguments")[0].split("\n\n", 1)[1]
+    assert len(commands) >= 9 and all(c in summary for c in commands), (commands, summary)
+
+
 def test_questions_count():
     assert run("questions", "--count").stdout.strip() == "1105"
 
