@@ -53,6 +53,7 @@ class KnowledgeBase:
         self._keys = self.notes.by_question()
         self._index: ChromaIndex | None = None
         self._meta: dict[str, dict] | None = None
+        self._key_chunks: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -162,15 +163,20 @@ class KnowledgeBase:
         with self._lock:
             if self._meta is None:
                 self._meta = {c.id: c.metadata for c in self.chunks()}
+                # A key's citable chunks in part order, looked up on every grade.
+                order = {"key points": 0, "explanation": 1, "depth": 2}
+                by_key: dict[str, list[str]] = defaultdict(list)
+                for cid, meta in sorted(self._meta.items(),
+                                        key=lambda item: order.get(item[1].get("part"), 9)):
+                    if meta.get("key") and meta.get("part") in order:
+                        by_key[meta["key"]].append(cid)
+                self._key_chunks = dict(by_key)
             return self._meta
 
     def _key_chunk_ids(self, key_id: str) -> list[str]:
         """Ids of a key's citable chunks (key points, explanation, depth), in that order."""
-        order = {"key points": 0, "explanation": 1, "depth": 2}
-        meta_of = self._chunk_metadata()
-        ids = [cid for cid, meta in meta_of.items()
-               if meta.get("key") == key_id and meta.get("part") in order]
-        return sorted(ids, key=lambda cid: order[meta_of[cid]["part"]])
+        self._chunk_metadata()
+        return self._key_chunks.get(key_id, [])
 
     def reference_for(self, question: Question, related: int = 3) -> ReferenceAnswer:
         """The answer key for a question plus related chunks, numbered for citation."""

@@ -8,7 +8,6 @@ embedding grader, the claim judge and an LLM the same way.
 from __future__ import annotations
 
 from collections.abc import Collection
-
 from typing import Generator, Iterator
 
 from .models import Grade, ReferenceAnswer
