@@ -21,12 +21,15 @@ from interviewer.grading.models import Evidence, Grade
 from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
-                                 source_body, source_title, summary_rows)
+                                 source_body, source_title, study_line, summary_rows)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.store import Store
+from interviewer.talk import HINT_COST
 from interviewer.waiting import BackgroundStream
 
+STYLES = {"coach": "Coach: feedback after every answer",
+          "interview": "Interview: the verdict at the end"}
 MODES = {"mixed": "Mixed: due reviews, then new", "review": "Review due only",
          "new": "New questions only"}
 
@@ -152,6 +155,9 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
         if uncovered:
             st.warning("Some chosen sections have questions without answer keys yet: those "
                        "answers get related notes but no score.")
+        style = st.radio("Mode", list(STYLES), format_func=STYLES.get, key="style",
+                         help="Interview holds every score back until a debrief at the end, "
+                         "as a real interviewer would")
         num = st.slider("Questions", 1, 10, 3, key="num_questions")
         follow = st.slider("Follow-ups per question", 0, 3, 1, key="follow_ups")
         mode = st.radio("Question selection", list(MODES), format_func=MODES.get, key="mode",
@@ -162,7 +168,8 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                      width="stretch"):
             try:
                 interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
-                                                          follow_ups=follow), profile(), mode)
+                                                          follow_ups=follow, style=style),
+                                          profile(), mode)
             except InterviewError as exc:
                 st.session_state.notice = f"{exc}: try another mode or more sections."
             else:
@@ -307,6 +314,11 @@ def render_feedback(grade: Grade, key: str) -> None:
     render_sources(grade, key)
 
 
+EXCHANGE_LABELS = {"clarify": "Clarification (not graded)", "repeat": "The question again",
+                   "hint": "Hint", "no_hint": "Hint", "dont_know": "Not graded: counts as 0",
+                   "skip": "Skipped"}
+
+
 def render_turn(interview: Interview, turn: Turn, i: int) -> None:
     """One asked question, its answer and its feedback."""
     total = len(interview.question_ids)
@@ -316,24 +328,48 @@ def render_turn(interview: Interview, turn: Turn, i: int) -> None:
         st.caption(label)
         # A follow-up may be an LLM's words.
         st.markdown(safe_markdown(turn.prompt))
-    if turn.skipped:
+    for exchange in turn.exchanges:
         with st.chat_message("user"):
-            st.caption("Skipped")
+            st.markdown(plain_markdown(exchange["message"]))
+        with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+            st.caption(EXCHANGE_LABELS.get(exchange["intent"], ""))
+            st.markdown(safe_markdown(exchange["reply"]))
+    if turn.skipped:
+        if not turn.exchanges:
+            with st.chat_message("user"):
+                st.caption("Skipped")
         return
-    if turn.answer is None:
+    if turn.answer is None or turn.dont_know:
         return
     with st.chat_message("user"):
         st.markdown(plain_markdown(turn.answer))
-    if turn.grade:
-        with st.chat_message("assistant", avatar=":material/grading:"):
-            render_feedback(Grade(**turn.grade), key=f"t{i}")
+    if not turn.grade:
+        return
+    if holds_verdict(interview):
+        grade = Grade(**turn.grade)
+        with st.chat_message("assistant", avatar=":material/record_voice_over:"):
+            st.caption("Noted. Scores come in the debrief at the end.")
+            if grade.answer_truncated:  # about the input, not a verdict
+                st.warning(safe_markdown(grade.flags[0]))
+        return
+    with st.chat_message("assistant", avatar=":material/grading:"):
+        render_feedback(Grade(**turn.grade), key=f"t{i}")
+
+
+def holds_verdict(interview: Interview) -> bool:
+    """Interview mode shows no score until the debrief."""
+    return interview.config.style == "interview" and interview.phase != "done"
 
 
 def render_summary(service: InterviewService, interview: Interview) -> None:
     """Scores by question and topic at the end."""
     summary = service.summary(interview)
     with st.chat_message("assistant", avatar=":material/flag:"):
-        st.subheader("Interview summary")
+        st.subheader("Debrief" if interview.config.style == "interview" else
+                     "Interview summary")
+        if interview.config.style == "interview":
+            st.caption("Every answer's grade, with its citations, is shown above under the "
+                       "answer.")
         overall = summary["overall"]
         st.metric("Overall", f"{overall:.1f} / 10" if overall is not None else "no scored answers")
         graders = sorted({r["grader"] for r in summary["questions"] if r["grader"]})
@@ -344,6 +380,11 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
         if topics:
             st.markdown("**Scores by topic**")
             st.bar_chart({"score": topics}, horizontal=True)
+        study = service.study_next(interview)
+        if study:
+            st.markdown("**What to study next**")
+            for item in study:
+                st.markdown(safe_markdown(study_line(item)))
 
 
 def main() -> None:
@@ -378,6 +419,8 @@ def main() -> None:
     recovered = st.session_state.pop("recovered", None)
     if recovered:
         st.info(recovered, icon=":material/restore:")
+    if held is None:
+        offer_take_back(service, interview)
     if interview.phase == "done":
         render_summary(service, interview)
         return
@@ -387,9 +430,19 @@ def main() -> None:
     # graded; input stays disabled until its grade is stored, and a rerun, a
     # reload or a restart mid-grading grades the stored answer again.
     answer = st.chat_input("Your answer", key="answer", disabled=held is not None)
+    if held is None:
+        st.caption("You can also ask me to clarify or repeat the question, ask for a hint "
+                   f"(each lowers this question's maximum by {HINT_COST:g}), or say you don't "
+                   "know.")
     if held is None and st.button("Skip this question", key="skip"):
         service.skip(interview)
         st.rerun()
+    if answer is not None and held is None and answer.strip():
+        reading = service.read(interview, answer)
+        if reading.is_request:
+            # A request to the interviewer is answered, kept, and never graded.
+            service.respond(interview, answer, reading.intent)
+            st.rerun()
     if answer is not None and held is None:
         refused = service.accept(interview, answer)
         if refused is not None:
@@ -399,6 +452,21 @@ def main() -> None:
         st.rerun()
     if held is not None:
         grade_answer(service, interview, held)
+
+
+def offer_take_back(service: InterviewService, interview: Interview) -> None:
+    """When the last answer read like a request, offer to treat it as one instead."""
+    intent = service.undo_offer(interview)
+    if intent is None:
+        return
+    label = {"clarify": "asking to clarify", "repeat": "asking to repeat the question",
+             "hint": "asking for a hint", "dont_know": "saying I don't know",
+             "skip": "asking to skip"}[intent]
+    if st.button(f"That was a question to the interviewer ({label}), not an answer",
+                 key="take_back", icon=":material/undo:",
+                 help="removes its grade and answers it as a request instead"):
+        service.take_back(interview, intent)
+        st.rerun()
 
 
 def history_page(service: InterviewService) -> None:
@@ -416,6 +484,7 @@ def history_page(service: InterviewService) -> None:
         scores = [t["score"] for t in turns if t["kind"] == "main" and t["score"] is not None]
         mean_score = round(sum(scores) / len(scores), 1) if scores else None
         rows.append({"started": i["created_at"].replace("T", " ")[:16], "status": i["status"],
+                     "mode": i["config"].get("style", "coach"),
                      "sections": ", ".join(map(str, i["config"]["sections"])),
                      "answered": len(scores),
                      "mean score": "—" if mean_score is None else f"{mean_score:.1f}",
@@ -514,13 +583,19 @@ def grade_answer(service: InterviewService, interview: Interview, answer: str) -
             service.discard_pending(interview)
         else:
             with st.chat_message("assistant", avatar=":material/grading:"):
-                st.caption("Feedback (streaming)…")
+                quiet = holds_verdict(interview)
+                st.caption("The interviewer is noting your answer…" if quiet
+                           else "Feedback (streaming)…")
                 status = st.empty()
                 if not service.grader.offline:
                     st.button("Use the offline grade now", key="offline_now_button",
                               on_click=lambda: st.session_state.update(offline_now=True),
                               help="stop waiting for the LLM grader; your answer is kept")
-                st.write_stream(safe_stream(feedback_text(pending.stream, status)))
+                if quiet:  # graded and stored now, shown in the debrief
+                    for _ in feedback_text(pending.stream, status):
+                        pass
+                else:
+                    st.write_stream(safe_stream(feedback_text(pending.stream, status)))
             service.finish(interview, pending)
     except (ModelUnavailableError, IndexUnavailableError) as exc:
         st.session_state.pop("recovered", None)

@@ -1,7 +1,9 @@
 """The interview as a pure, serializable state machine, independent of any UI.
 
 setup -> ask -> (answer -> graded) -> follow-up ... -> next question -> summary.
-Grading happens outside: the machine only records a grade and decides what is
+While a turn waits, the candidate may talk to the interviewer (a clarification,
+the question again, a hint): each exchange is kept on the turn and nothing is
+graded. "I don't know" closes the turn with no grade. Grading happens outside: the machine only records a grade and decides what is
 asked next, so it can be tested and replayed without a model.
 """
 
@@ -14,6 +16,7 @@ from statistics import mean
 from typing import Literal
 
 Phase = Literal["asking", "done"]
+STYLES = ("coach", "interview")
 
 
 class InterviewError(RuntimeError):
@@ -28,8 +31,13 @@ class InterviewConfig:
     num_questions: int = 3
     follow_ups: int = 1
     seed: int | None = None
+    # "coach": feedback after every answer; "interview": the verdict waits for the
+    # debrief at the end, as in a real interview. Turns are stored the same way.
+    style: str = "coach"
 
     def __post_init__(self):
+        if self.style not in STYLES:
+            raise InterviewError(f"unknown interview style {self.style!r}")
         if self.num_questions < 1:
             raise InterviewError("an interview needs at least one question")
         if self.follow_ups < 0:
@@ -49,11 +57,20 @@ class Turn:
     answer: str | None = None
     grade: dict | None = None
     skipped: bool = False
+    # Requests to the interviewer while the turn waited, oldest first:
+    # {"intent": "clarify" | "repeat" | "hint", "message": ..., "reply": ...}
+    exchanges: list[dict] = field(default_factory=list)
+    dont_know: bool = False  # closed by "I don't know": no grade, 0 for mastery
 
     @property
     def answered(self) -> bool:
-        """Whether the turn is closed (answered or skipped)."""
+        """Whether the turn is closed (answered, skipped or "I don't know")."""
         return self.answer is not None or self.skipped
+
+    @property
+    def hints(self) -> list[str]:
+        """The hints given on this turn, in order."""
+        return [e["reply"] for e in self.exchanges if e["intent"] == "hint"]
 
 
 @dataclass
@@ -145,6 +162,46 @@ class Interview:
             self._advance(turn.question_index)
         return turn
 
+    def add_exchange(self, intent: str, message: str, reply: str) -> Turn:
+        """Keep a request to the interviewer and its reply on the pending turn."""
+        turn = self._require_pending()
+        turn.exchanges.append({"intent": intent, "message": message, "reply": reply})
+        return turn
+
+    def record_dont_know(self, message: str, probe: str | None = None,
+                         target: str | None = None) -> Turn:
+        """Close the pending turn as not known; ask `probe` as a follow-up, or move on."""
+        turn = self._require_pending()
+        turn.answer = message
+        turn.dont_know = True
+        if probe and turn.kind == "main" and self.config.follow_ups > 0:
+            self.turns.append(Turn(
+                question_id=turn.question_id, question_index=turn.question_index,
+                prompt=probe, kind="follow_up", follow_up_index=1, target=target))
+        else:
+            self._advance(turn.question_index)
+        return turn
+
+    def reopen_last(self) -> tuple[Turn, int]:
+        """Take back the last answer (it was a question to the interviewer, not an answer).
+
+        Only while nothing has happened since: the turns it opened (its
+        follow-up or the next question) are dropped. Returns the reopened turn
+        and the number of turns dropped.
+        """
+        answered = [i for i, t in enumerate(self.turns) if t.answer is not None]
+        if not answered:
+            raise InterviewError("there is no answer to take back")
+        i = answered[-1]
+        later = self.turns[i + 1:]
+        if any(t.answered or t.exchanges for t in later):
+            raise InterviewError("the interview has moved on since that answer")
+        turn = self.turns[i]
+        del self.turns[i + 1:]
+        turn.answer, turn.grade, turn.dont_know = None, None, False
+        self.phase = "asking"
+        return turn, len(later)
+
     def skip(self) -> Turn:
         """Skip the pending turn (and the rest of its follow-ups)."""
         turn = self._require_pending()
@@ -177,18 +234,18 @@ class Interview:
             if not turns:
                 continue
             main = turns[0]
-            follow = [t.grade.get("score") for t in turns[1:]
-                      if t.grade and t.grade.get("score") is not None]
-            score = main.grade.get("score") if main.grade else None
+            follow = [_score(t) for t in turns[1:] if _score(t) is not None]
             rows.append({
                 "question_id": qid, "question": self.questions[qid],
-                "score": score, "skipped": main.skipped,
+                "score": _score(main), "skipped": main.skipped, "dont_know": main.dont_know,
+                "hints": len(main.hints),
                 "follow_up_scores": follow,
                 "section": (sections or {}).get(qid, (None, None))[0],
                 "subsection": (sections or {}).get(qid, (None, None))[1],
                 "grader": main.grade.get("grader") if main.grade else None,
             })
-        # Skipped questions are counted, not averaged in as zeros.
+        # Skipped questions are counted, not averaged in as zeros; "I don't know"
+        # is the candidate's own verdict and counts as 0, as it does for mastery.
         by_topic: dict[str, list[float]] = {}
         for r in rows:
             scores = by_topic.setdefault(r["subsection"] or "All questions", [])
@@ -201,6 +258,7 @@ class Interview:
             "overall": round(mean(graded), 1) if graded else None,
             "answered": len(graded),
             "skipped": sum(r["skipped"] for r in rows),
+            "dont_know": sum(r["dont_know"] for r in rows),
         }
 
     # -- serialization ---------------------------------------------------------
@@ -217,3 +275,10 @@ class Interview:
             questions=dict(data["questions"]), id=data["id"],
             turns=[Turn(**t) for t in data["turns"]], phase=data["phase"],
         )
+
+
+def _score(turn: Turn) -> float | None:
+    """A turn's score for summaries and mastery: "I don't know" counts as 0."""
+    if turn.dont_know:
+        return 0.0
+    return turn.grade.get("score") if turn.grade else None

@@ -15,6 +15,8 @@ def score_text(grade: Grade) -> str:
         return "not scored (not English)"
     if grade.score is None:
         return "not scored (no answer key)"
+    if grade.max_score is not None and grade.max_score < 10:
+        return f"{grade.score:.1f} / 10 (max {grade.max_score:.1f})"
     return f"{grade.score:.1f} / 10"
 
 
@@ -84,11 +86,30 @@ def summary_rows(summary: dict) -> list[dict]:
     for r in summary["questions"]:
         if r["skipped"]:
             score = "skipped"
+        elif r.get("dont_know"):
+            score = "0.0 (didn't know)"
         elif r["score"] is None:
             score = "not scored"
         else:
             score = f"{r['score']:.1f}"
+            if r.get("hints"):
+                score += f" ({r['hints']} hint{'s' if r['hints'] > 1 else ''})"
         follow = ", ".join(f"{s:.1f}" for s in r["follow_up_scores"]) or "—"
         rows.append({"question": r["question"], "topic": r["subsection"] or "", "score": score,
                      "follow-ups": follow})
     return rows
+
+
+def study_line(item: dict) -> str:
+    """One 'what to study next' entry: the question, how it went, the note to read and
+    the first points missed."""
+    how = {"skipped": "skipped", "didn't know": "didn't know"}.get(
+        item["status"], f"{item['score']:.1f}" if item["score"] is not None else "not scored")
+    line = f"- **{item['question']}** ({how})"
+    if item["note"]:
+        line += f": read `{item['note']}`"
+    if item["missed"]:
+        shown = [m.rstrip(". ") for m in item["missed"][:2]]
+        more = len(item["missed"]) - len(shown)
+        line += "; missed: " + "; ".join(shown) + (f" (and {more} more)" if more else "")
+    return line

@@ -16,10 +16,13 @@ from .grading.models import Grade
 from .grading.base import Grader
 from .grading.registry import make_offline
 from .guide import Question
+from .intents import IntentReader, Reading
 from .interview import Interview, InterviewConfig, InterviewError, Turn
 from .knowledge import KnowledgeBase
-from .schedule import cards, mastery, plan
+from .schedule import GOOD, cards, mastery, plan
 from .store import Store
+from .talk import (HINT_COST, clarify_reply, dont_know_reply, hint_cap, next_hint, next_probe,
+                   no_hint_reply, repeat_reply)
 
 EMPTY_ANSWER_MESSAGE = "Your answer is empty. Type an answer, or press Skip to move on."
 
@@ -85,6 +88,7 @@ class InterviewService:
         self.store = store
         self.grader = grader or make_offline(settings.offline_grader, kb.embedder)
         self.warmup = None  # a thread loading the model, set by the app
+        self.reader = IntentReader(kb.embedder.encode_cached)
 
     def wait_until_ready(self) -> None:
         """Block until the background warm-up (model load, index check) is done."""
@@ -95,6 +99,7 @@ class InterviewService:
         """The same knowledge base and store with another grader (one per user session)."""
         other = InterviewService(self.settings, self.kb, self.store, grader)
         other.warmup = self.warmup
+        other.reader = self.reader
         return other
 
     # -- lifecycle ---------------------------------------------------------------
@@ -205,6 +210,9 @@ class InterviewService:
             missing = [p for p in (main.grade or {}).get("missing", []) if p not in probed]
             grade.follow_up_target, grade.follow_up = self.grader.follow_up(
                 pending.base, missing, asked={t.prompt for t in earlier})
+        if turn.kind == "main" and turn.hints and grade.status == "graded" \
+                and grade.score is not None:
+            self._apply_hints(turn, grade, pending.base)
         if pending.original_len:
             grade.answer_truncated = True
             grade.flags.insert(0, f"Your answer was {pending.original_len:,} characters; only the "
@@ -214,11 +222,119 @@ class InterviewService:
         return AnswerOutcome(status=grade.status, turn=turn, grade=grade,
                              truncated_from=pending.original_len)
 
+    def _apply_hints(self, turn: Turn, grade: Grade, base) -> None:
+        """Cap a hinted answer's score, say by how much, and keep the hints out of the
+        follow-up (the candidate has already been asked them)."""
+        n = len(turn.hints)
+        cap = hint_cap(n)
+        grade.hints, grade.max_score = n, cap
+        lost = max(0.0, round(grade.score - cap, 1))
+        grade.score = min(grade.score, cap)
+        grade.flags.insert(0, f"You took {n} hint{'s' if n > 1 else ''}: this question's maximum "
+                              f"is {cap:g} / 10 (−{HINT_COST * n:g})"
+                              + (f", which cost {lost:g} points here." if lost else
+                                 "; your score was below it, so it cost nothing here."))
+        if grade.grader != "llm":
+            gaps = ([c["point"] for c in grade.contradicted] + list(grade.missing)
+                    + list(grade.partly))
+            grade.follow_up_target, grade.follow_up = self.grader.follow_up(
+                base, gaps, asked={p.question for p in base.probes
+                                   if any(p.question in h for h in turn.hints)})
+
     def skip(self, interview: Interview) -> Turn:
         """Skip the pending turn and store that."""
         turn = interview.skip()
         self.store.save_turn(interview, turn)
         return turn
+
+    # -- talking to the interviewer ----------------------------------------------
+
+    def read(self, interview: Interview, message: str) -> Reading:
+        """Whether a message to the pending turn is an answer or a request (and which)."""
+        turn = interview.pending
+        if turn is None:
+            raise InterviewError("no question is waiting for an answer")
+        reading = self.reader.read(message, turn.prompt)
+        ask = getattr(self.grader, "read_intent", None)
+        if ask is not None and reading.unsure:
+            # With an LLM configured, it settles what the offline reader is unsure of.
+            intent = ask(turn.prompt, message)
+            if intent is not None:
+                return Reading(intent, "llm", maybe=reading.maybe if intent == "answer" else None)
+        return reading
+
+    def respond(self, interview: Interview, message: str, intent: str) -> Turn:
+        """Handle a request to the interviewer: reply, keep the exchange, grade nothing.
+
+        Returns the turn the exchange was kept on (closed for "I don't know" and
+        "skip", still waiting otherwise).
+        """
+        turn = interview.pending
+        if turn is None:
+            raise InterviewError("no question is waiting for an answer")
+        question = self.question(turn.question_id)
+        if intent == "skip":
+            interview.add_exchange("skip", message, "Sure, let's move on.")
+            return self.skip(interview)
+        if intent == "repeat":
+            interview.add_exchange("repeat", message, repeat_reply(turn.prompt))
+        elif intent == "clarify":
+            interview.add_exchange("clarify", message, self._clarification(turn, question))
+        elif intent == "hint":
+            hint = next_hint(self.kb.reference_for(question), turn.hints) \
+                if turn.kind == "main" else None
+            if hint:
+                interview.add_exchange("hint", message, hint + (
+                    f" (A hint lowers this question's maximum score by {HINT_COST:g}.)"))
+            else:
+                interview.add_exchange("no_hint", message, no_hint_reply(len(turn.hints)))
+        elif intent == "dont_know":
+            probe = None
+            if turn.kind == "main":
+                probe = next_probe(self.kb.reference_for(question), turn.hints)
+            interview.add_exchange("dont_know", message, dont_know_reply(probe is not None))
+            target = None
+            if probe is not None:
+                ref_points = self.kb.reference_for(question).key_points
+                target = ref_points[probe.points[0]] if probe.points else None
+            interview.record_dont_know(message, probe.question if probe else None, target)
+            self.store.save_turn(interview, turn)
+            return turn
+        else:
+            raise InterviewError(f"not a request to the interviewer: {intent}")
+        self.store.save_state(interview)
+        return turn
+
+    def _clarification(self, turn: Turn, question: Question) -> str:
+        if turn.kind == "main":
+            key = self.kb.key_for(question.id)
+            phrasing = key.phrasings[0] if key and key.phrasings else None
+            return clarify_reply(question.text, question.kind, phrasing,
+                                 f"{question.section_title} › {question.subsection}")
+        return clarify_reply(turn.prompt, question.kind,
+                             topic=f"my follow-up on “{question.text}”")
+
+    def take_back(self, interview: Interview, intent: str) -> Turn:
+        """The last answer was a request to the interviewer: undo its grade and answer it
+        as that request instead."""
+        answered = [t for t in interview.turns if t.answer is not None]
+        if not answered:
+            raise InterviewError("there is no answer to take back")
+        message = answered[-1].answer
+        turn, _ = interview.reopen_last()
+        self.store.reopen(interview, interview.turns.index(turn))
+        return self.respond(interview, message, intent)
+
+    def undo_offer(self, interview: Interview) -> str | None:
+        """The request the last answer may have been, when it can still be taken back:
+        the UI offers "this was a question to the interviewer"."""
+        answered = [i for i, t in enumerate(interview.turns) if t.answer is not None]
+        if not answered or interview.turns[answered[-1]].dont_know:
+            return None
+        last = interview.turns[answered[-1]]
+        if any(t.answered or t.exchanges for t in interview.turns[answered[-1] + 1:]):
+            return None
+        return self.reader.read(last.answer, last.prompt).maybe
 
     # -- summary -----------------------------------------------------------------
 
@@ -230,3 +346,30 @@ class InterviewService:
             if q:
                 topics[qid] = (q.section, f"{q.section}. {q.section_title} › {q.subsection}")
         return interview.summary(topics)
+
+    def study_next(self, interview: Interview) -> list[dict]:
+        """What to study next: each question not answered well (below a good answer, or
+        with a key point missed or contradicted), weakest first, with the points missed
+        and the answer key to read."""
+        out = []
+        for i, qid in enumerate(interview.question_ids):
+            turns = [t for t in interview.turns if t.question_index == i]
+            if not turns:
+                continue
+            main, key = turns[0], self.kb.key_for(qid)
+            grade = main.grade or {}
+            missed = [c["point"] for c in grade.get("contradicted", [])] + \
+                list(grade.get("missing", []))
+            if main.skipped or main.dont_know or not grade:
+                status, score = ("skipped" if main.skipped else "didn't know"), None
+                missed = list(key.key_points) if key else []
+                if main.dont_know:
+                    score = 0.0
+            else:
+                score, status = grade.get("score"), "graded"
+                if score is not None and score >= GOOD and not missed:
+                    continue
+            out.append({"question": interview.questions[qid], "question_id": qid,
+                        "score": score, "status": status, "missed": missed,
+                        "note": f"{key.path} › {key.title}" if key else None})
+        return sorted(out, key=lambda r: -1 if r["score"] is None else r["score"])

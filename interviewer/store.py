@@ -182,13 +182,15 @@ class Store:
         """
         seq = interview.turns.index(turn)
         grade = turn.grade or {}
+        # "I don't know" has no grade but counts as 0 for the review schedule.
+        score = 0.0 if turn.dont_know else grade.get("score")
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO turns (interview_id, seq, question_id, kind, prompt,"
                 " answer, skipped, score, grader, grade, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (interview.id, seq, turn.question_id, turn.kind, turn.prompt, turn.answer,
-                 int(turn.skipped), grade.get("score"), grade.get("grader"),
+                 int(turn.skipped), score, grade.get("grader"),
                  json.dumps(grade) if turn.grade else None, _now()),
             )
             conn.execute(
@@ -197,6 +199,23 @@ class Store:
             )
             conn.execute("DELETE FROM pending_answers WHERE interview_id = ? AND seq = ?",
                          (interview.id, seq))
+
+    def save_state(self, interview: Interview) -> None:
+        """Write the interview's state alone (a request to the interviewer closes no turn)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(interview.to_dict()), _status(interview), _now(), interview.id))
+
+    def reopen(self, interview: Interview, seq: int) -> None:
+        """Drop the stored turns from `seq` on and write the state, in one transaction
+        (an answer taken back: it was a question to the interviewer)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM turns WHERE interview_id = ? AND seq >= ?",
+                         (interview.id, seq))
+            conn.execute(
+                "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(interview.to_dict()), _status(interview), _now(), interview.id))
 
     def abandon(self, interview_id: str) -> None:
         """Close an open interview without finishing it (the user started another)."""

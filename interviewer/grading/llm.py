@@ -152,6 +152,14 @@ class FeedbackExtractor:
         return new
 
 
+INTENTS = ("answer", "clarify", "repeat", "hint", "dont_know", "skip")
+INTENT_SCHEMA_NAME = "message_intent"
+INTENT_SCHEMA = {"type": "object", "properties": {"intent": {"type": "string", "enum": list(INTENTS)}},
+                 "required": ["intent"], "additionalProperties": False}
+# A reading is a short reply; a slow provider must not hold up the interview.
+INTENT_TIMEOUT_S = 10.0
+
+
 class LLMGrader(Grader):
     """Grades with a chat model; the offline grader cross-checks and stands in on failure."""
 
@@ -187,6 +195,20 @@ class LLMGrader(Grader):
     def follow_up(self, ref: ReferenceAnswer, missing: list[str], asked: Collection[str] = ()):
         """A follow-up for the offline path (used when a grade fell back)."""
         return self.fallback.follow_up(ref, missing, asked)
+
+    def read_intent(self, question: str, message: str) -> str | None:
+        """Whether a message is an answer or a request to the interviewer, in one short
+        call; None on any failure (the offline reading stands, nothing waits on retries)."""
+        system, user = load_prompt("intent_system"), load_prompt("intent_user")
+        text = message.replace("</message>", "</ message>")  # the delimiter stays ours
+        try:
+            result = self.chat.structured(
+                system.text, user.render(question=question, message=text), INTENT_SCHEMA_NAME,
+                INTENT_SCHEMA, timeout=min(self.timeout_s or INTENT_TIMEOUT_S, INTENT_TIMEOUT_S))
+        except LLMError:
+            return None
+        intent = (result.data or {}).get("intent")
+        return intent if intent in INTENTS else None
 
     def grade(self, ref: ReferenceAnswer, answer: str) -> Grade:
         """Grade in one call (no streaming)."""

@@ -101,6 +101,9 @@ class Grade(BaseModel):
     kind: str = "concept"
     reference: str | None = None
     answer_truncated: bool = False
+    # The most this answer could score: below 10 after hints (see talk.HINT_COST).
+    max_score: float | None = Field(default=None, ge=0, le=10)
+    hints: int = 0
     usage: dict | None = None  # input/output tokens, whether estimated, cost in USD
     cross_check_score: float | None = None  # the offline grader's score, for LLM grades
     fallback_reason: str | None = None  # why an LLM grade fell back to the offline one

@@ -155,3 +155,60 @@ def test_profiles_keep_their_own_interviews(app):
     assert "Question 1 of 1" not in captions(at)  # the other profile has no open interview
     at.sidebar.text_input(key="profile").set_value("default").run()
     assert "Question 1 of 1" in captions(at)
+
+
+def test_requests_to_the_interviewer_are_answered_not_graded(app):
+    at = start(app().run(), questions=2, follow_ups=0)
+    for message in ("Could you clarify what you mean?", "Sorry, can you repeat the question?",
+                    "Can I get a hint?"):
+        at.chat_input(key="answer").set_value(message).run()
+        assert not at.exception, at.exception
+    assert not [m for m in at.metric if m.label == "Score"]  # nothing was graded
+    shown = captions(at)
+    assert "Clarification (not graded)" in shown and "The question again" in shown
+    assert "Hint" in shown and "Question 1 of 2" in shown and "Question 2 of 2" not in shown
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    scores = [m.value for m in at.metric if m.label == "Score"]
+    # The hint lowered this question's maximum, and the card says by how much.
+    assert scores and scores[0].endswith("(max 8.5)"), scores
+    assert any("You took 1 hint" in w.value and "8.5" in w.value for w in at.warning)
+    at.chat_input(key="answer").set_value("I don't know").run()
+    assert len([m for m in at.metric if m.label == "Score"]) == 1  # no card for "don't know"
+    assert "Not graded: counts as 0" in captions(at)
+    assert any(s.value == "Interview summary" for s in at.subheader)
+
+
+def test_an_answer_that_reads_like_a_request_can_be_taken_back(app):
+    at = start(app().run(), questions=1, follow_ups=0)
+    # Read as an answer (it says more than a request needs), but it may be one.
+    at.chat_input(key="answer").set_value(
+        "Could you clarify whether you mean dense retrieval with embeddings or sparse "
+        "keyword retrieval like BM25 with inverted indexes here?").run()
+    assert [m for m in at.metric if m.label == "Score"]
+    at.button(key="take_back").click().run()
+    assert not at.exception, at.exception
+    assert not [m for m in at.metric if m.label == "Score"]
+    assert "Clarification (not graded)" in captions(at) and "Question 1 of 1" in captions(at)
+
+
+def test_interview_mode_holds_every_score_until_the_debrief(app):
+    at = app().run()
+    at.sidebar.radio(key="style").set_value("interview")
+    at = start(at, questions=2, follow_ups=1)
+    at.chat_input(key="answer").set_value("Could you give me a hint?").run()
+    at.chat_input(key="answer").set_value(ANSWER).run()  # main answer, after a hint
+    assert not at.exception, at.exception
+    assert not [m for m in at.metric if m.label == "Score"]  # no verdict yet
+    assert "Noted. Scores come in the debrief at the end." in captions(at)
+    assert "Follow-up 1" in captions(at)
+    at.chat_input(key="answer").set_value("I don't know").run()
+    assert "Question 2 of 2" in captions(at)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    at.chat_input(key="answer").set_value(ANSWER).run()  # its follow-up
+    assert any(s.value == "Debrief" for s in at.subheader)
+    scores = [m.value for m in at.metric if m.label == "Score"]
+    assert len(scores) == 3  # every graded answer's card, now; none for "I don't know"
+    assert scores[0].endswith("(max 8.5)")  # the hint's cost, shown in the debrief
+    assert any(e.label.startswith("[1] ") for e in at.expander)  # citations
+    assert any("What to study next" in m.value for m in at.markdown)
+    assert any("knowledge/notes/" in m.value for m in at.markdown)

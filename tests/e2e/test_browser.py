@@ -118,6 +118,55 @@ def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
         browser.close()
 
 
+def test_a_hint_and_i_dont_know_in_the_browser(server, repo):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = launch(pw)
+        page.goto(server)
+        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+        expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+        answer(page, "Can I get a hint?")
+        expect(page.get_by_text("Here's a nudge").first).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("/ 10")).to_have_count(0)  # a request is not graded
+        answer(page)
+        expect(page.get_by_text("(max 8.5)").first).to_be_visible(timeout=180_000)
+        expect(page.get_by_text("You took 1 hint").first).to_be_visible()
+        answer(page, "I don't know")
+        expect(page.get_by_text("Not graded: counts as 0").first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Question 2 of 3")).to_be_visible(timeout=60_000)  # moved on
+        page.screenshot(path=str(repo / "test-artifacts" / "hint-and-dont-know.png"),
+                        full_page=True)
+        browser.close()
+
+
+def test_interview_mode_ends_in_a_debrief_in_the_browser(server, repo):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = launch(pw)
+        page.goto(server)
+        page.get_by_text("Interview: the verdict at the end").click(timeout=60_000)
+        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+        expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+        for n in range(1, 4):
+            answer(page)
+            expect(page.get_by_text("Follow-up 1").nth(n - 1)).to_be_visible(timeout=180_000)
+            answer(page, "I don't know")
+            if n < 3:
+                expect(page.get_by_text(f"Question {n + 1} of 3")).to_be_visible(timeout=60_000)
+            else:
+                expect(page.get_by_role("heading", name="Debrief")).to_be_visible(
+                    timeout=60_000)
+        # Scores only in the debrief: one card per graded answer, with its sources.
+        cards = page.get_by_text(re.compile(r"^Graded by the offline grader"))
+        expect(cards).to_have_count(3)
+        expect(page.get_by_text("What to study next")).to_be_visible()
+        page.get_by_role("heading", name="Debrief").scroll_into_view_if_needed()
+        page.screenshot(path=str(repo / "test-artifacts" / "debrief.png"), full_page=True)
+        browser.close()
+
+
 @pytest.fixture()
 def fake_llm():
     from ..http.fake_llm import FakeLLM

@@ -329,3 +329,30 @@ def test_a_follow_up_that_states_the_missing_point_is_replaced_by_the_keys_probe
     assert replaced.follow_up_target in ref.key_points
     # A follow-up that keeps its answer to itself is the LLM's own.
     assert llm.grade(ref, ANSWER).follow_up == fine
+
+
+def test_the_llm_settles_what_the_offline_reader_is_unsure_of(fake, grader, kb, tmp_path):
+    from interviewer.config import load_settings
+    from interviewer.interview import InterviewConfig
+    from interviewer.service import InterviewService
+    from interviewer.store import Store
+
+    settings = load_settings(data_dir=tmp_path, knowledge_dir=kb.settings.knowledge_dir)
+    service = InterviewService(settings, kb, Store(settings.db_path), openai_grader(fake, grader))
+    iv = service.start(InterviewConfig(sections=[4], num_questions=1, seed=2), "llm")
+    unsure = ("Could you clarify whether you mean dense retrieval with embeddings or sparse "
+              "keyword retrieval like BM25 with inverted indexes here?")
+    assert service.reader.read(unsure, iv.pending.prompt).unsure
+    fake.add(kind="json", body=openai_json(json.dumps({"intent": "clarify"})))
+    reading = service.read(iv, unsure)
+    assert reading.intent == "clarify" and reading.via == "llm"
+    sent = fake.requests[-1]["body"]
+    assert sent["response_format"]["json_schema"]["name"] == "message_intent"
+    assert f"<message>\n{unsure}\n</message>" in sent["messages"][1]["content"]
+    # A sure reading costs no call; a failed call leaves the offline reading.
+    calls = len(fake.requests)
+    assert service.read(iv, "Can I get a hint?").intent == "hint"
+    assert len(fake.requests) == calls
+    fake.add(kind="status", code=500)
+    fallback = service.read(iv, unsure)
+    assert fallback.intent == "answer" and fallback.maybe == "clarify"

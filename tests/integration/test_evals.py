@@ -76,3 +76,12 @@ def test_grading_eval_runs_against_an_llm_provider(repo, fresh_data_dir):
         fake.stop()
     assert out["provider"] == "openai-compatible" and out["n"] == 3
     assert out["llm_fallbacks"] == 0 and len(fake.requests) == 3
+
+
+def test_intents_eval_reports_every_set(fresh_data_dir):
+    out, _ = run_eval("evals.intents", "--json", data_dir=fresh_data_dir)
+    for name in ("dev", "blind", "blind2"):
+        assert out[name]["n"] >= 100 and 0 <= out[name]["accuracy"] <= 1
+        assert set(out[name]["per_intent"]) == {"clarify", "repeat", "hint", "dont_know", "skip",
+                                                "answer"}
+    assert out["key_explanations"]["n"] == 1105 and out["indomain_answers"]["n"] == 432

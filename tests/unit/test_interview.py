@@ -121,3 +121,56 @@ def test_invalid_config(kwargs):
 def test_no_questions_in_sections():
     with pytest.raises(InterviewError):
         Interview.start(InterviewConfig(sections=[99]), BANK)
+
+
+def test_exchanges_stay_on_the_waiting_turn_and_round_trip():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, seed=1), BANK)
+    iv.add_exchange("clarify", "what do you mean?", "In other words: …")
+    iv.add_exchange("hint", "hint?", "Here's a nudge: …")
+    assert iv.pending is iv.turns[0] and iv.pending.hints == ["Here's a nudge: …"]
+    again = Interview.from_dict(json.loads(json.dumps(iv.to_dict())))
+    assert again.pending.exchanges == iv.pending.exchanges
+
+
+def test_old_stored_turns_without_exchanges_still_load():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=1, seed=1), BANK)
+    data = iv.to_dict()
+    for t in data["turns"]:
+        del t["exchanges"], t["dont_know"]
+    assert Interview.from_dict(data).pending.exchanges == []
+
+
+def test_dont_know_closes_the_turn_with_a_probe_or_moves_on():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=1, seed=1),
+                         BANK)
+    iv.record_dont_know("no idea", probe="Narrower?", target="point A")
+    assert iv.turns[0].dont_know and iv.pending.kind == "follow_up"
+    assert iv.pending.prompt == "Narrower?"
+    iv.record_dont_know("still no idea")
+    assert iv.pending.kind == "main" and iv.pending.question_index == 1
+    iv.record_dont_know("no", probe=None)
+    assert iv.phase == "done"
+    s = iv.summary()
+    assert s["dont_know"] == 2 and s["overall"] == 0.0 and s["questions"][0]["follow_up_scores"] == [0.0]
+
+
+def test_reopen_last_takes_back_an_answer_only_while_nothing_followed():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=1, seed=1),
+                         BANK)
+    iv.record_answer("Is it about X?", graded())
+    turn, dropped = iv.reopen_last()
+    assert turn is iv.pending and turn.answer is None and turn.grade is None and dropped == 1
+    iv.record_answer("A real answer", graded())
+    iv.add_exchange("repeat", "again?", "The question is …")  # on the follow-up
+    with pytest.raises(InterviewError, match="moved on"):
+        iv.reopen_last()
+
+
+def test_style_is_checked_and_stored():
+    with pytest.raises(InterviewError, match="style"):
+        InterviewConfig(sections=[1], style="quiz")
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=1, style="interview"), BANK)
+    assert Interview.from_dict(json.loads(json.dumps(iv.to_dict()))).config.style == "interview"
+    old = iv.to_dict()
+    del old["config"]["style"]  # stored before modes existed
+    assert Interview.from_dict(old).config.style == "coach"
