@@ -18,7 +18,7 @@ from interviewer.index_lock import IndexUnavailableError
 from interviewer.llm import LLMError, make_grader
 from interviewer.grading.llm import Progress
 from interviewer.grading.models import Evidence, Grade
-from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn
+from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn, stored_finals
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
                                  source_body, source_title, study_line, summary_rows)
@@ -481,7 +481,7 @@ def history_page(service: InterviewService) -> None:
     rows, over_time = [], []
     for i in interviews:
         turns = service.store.turns(i["id"])
-        scores = [t["score"] for t in turns if t["kind"] == "main" and t["score"] is not None]
+        scores = stored_finals(turns)
         mean_score = round(sum(scores) / len(scores), 1) if scores else None
         rows.append({"started": i["created_at"].replace("T", " ")[:16], "status": i["status"],
                      "mode": i["config"].get("style", "coach"),

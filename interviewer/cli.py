@@ -13,6 +13,7 @@ from pathlib import Path
 from .config import REPO_ROOT, load_settings
 from .guide import GuideError, classify, load_guide
 from .index_lock import IndexUnavailableError
+from .interview import stored_finals
 
 
 class CLIError(Exception):
@@ -213,7 +214,7 @@ def cmd_history(args) -> int:
     rows = []
     for i in store.interviews(args.profile):
         turns = store.turns(i["id"])
-        scores = [t["score"] for t in turns if t["kind"] == "main" and t["score"] is not None]
+        scores = stored_finals(turns)
         rows.append({"id": i["id"], "created_at": i["created_at"], "status": i["status"],
                      "sections": i["config"]["sections"], "answered": len(scores),
                      "mean_score": round(sum(scores) / len(scores), 1) if scores else None})

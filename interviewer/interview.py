@@ -237,7 +237,8 @@ class Interview:
             follow = [_score(t) for t in turns[1:] if _score(t) is not None]
             rows.append({
                 "question_id": qid, "question": self.questions[qid],
-                "score": _score(main), "skipped": main.skipped, "dont_know": main.dont_know,
+                "score": _score(main), "final": final_score(main, follow),
+                "skipped": main.skipped, "dont_know": main.dont_know,
                 "hints": len(main.hints),
                 "follow_up_scores": follow,
                 "section": (sections or {}).get(qid, (None, None))[0],
@@ -246,12 +247,14 @@ class Interview:
             })
         # Skipped questions are counted, not averaged in as zeros; "I don't know"
         # is the candidate's own verdict and counts as 0, as it does for mastery.
+        # Topics and the overall use each question's final score (main answer
+        # and follow-ups together, `final_score`).
         by_topic: dict[str, list[float]] = {}
         for r in rows:
             scores = by_topic.setdefault(r["subsection"] or "All questions", [])
-            if r["score"] is not None:
-                scores.append(r["score"])
-        graded = [r["score"] for r in rows if r["score"] is not None]
+            if r["final"] is not None:
+                scores.append(r["final"])
+        graded = [r["final"] for r in rows if r["final"] is not None]
         return {
             "questions": rows,
             "topics": {t: (round(mean(v), 1) if v else None) for t, v in by_topic.items()},
@@ -275,6 +278,46 @@ class Interview:
             questions=dict(data["questions"]), id=data["id"],
             turns=[Turn(**t) for t in data["turns"]], phase=data["phase"],
         )
+
+
+# A follow-up answer counts half as much as the main answer: it is graded
+# against one probe's narrower key, so it can win back part of a gap (or show
+# the gap was real) but should not outweigh the answer to the question asked.
+FOLLOW_UP_WEIGHT = 0.5
+
+
+def final_score(main: Turn, follow_up_scores: list[float]) -> float | None:
+    """A question's final score: the main answer's, averaged with its follow-ups'.
+
+    final = (main + w * sum(follow-ups)) / (1 + w * n), w = FOLLOW_UP_WEIGHT,
+    never above the main answer's hint cap. Skipped or ungraded main answers
+    have none; skipped follow-ups don't count; "I don't know" counts as 0.
+    """
+    cap = main.grade.get("max_score") if main.grade else None
+    return combine_scores(_score(main), follow_up_scores, cap)
+
+
+def combine_scores(main: float | None, follow_ups: list[float],
+                   cap: float | None = None) -> float | None:
+    """The final-score rule of `final_score` on plain numbers."""
+    if main is None:
+        return None
+    w = FOLLOW_UP_WEIGHT
+    final = (main + w * sum(follow_ups)) / (1 + w * len(follow_ups))
+    return round(min(final, cap) if cap is not None else final, 1)
+
+
+def stored_finals(turns: list[dict]) -> list[float]:
+    """Final scores of the graded questions in stored turns (History's view of an interview)."""
+    groups: list[tuple[float | None, float | None, list[float]]] = []
+    for t in turns:
+        if t["kind"] == "main":
+            cap = (t.get("grade") or {}).get("max_score")
+            groups.append((None if t["skipped"] else t["score"], cap, []))
+        elif groups and not t["skipped"] and t["score"] is not None:
+            groups[-1][2].append(t["score"])
+    finals = [combine_scores(main, follow, cap) for main, cap, follow in groups]
+    return [f for f in finals if f is not None]
 
 
 def _score(turn: Turn) -> float | None:

@@ -95,8 +95,9 @@ def summary_rows(summary: dict) -> list[dict]:
             if r.get("hints"):
                 score += f" ({r['hints']} hint{'s' if r['hints'] > 1 else ''})"
         follow = ", ".join(f"{s:.1f}" for s in r["follow_up_scores"]) or "—"
+        final = "—" if r.get("final") is None else f"{r['final']:.1f}"
         rows.append({"question": r["question"], "topic": r["subsection"] or "", "score": score,
-                     "follow-ups": follow})
+                     "follow-ups": follow, "final": final})
     return rows
 
 

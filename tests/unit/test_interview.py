@@ -105,10 +105,28 @@ def test_summary_groups_by_topic_and_does_not_average_skips_as_zero():
     iv.skip()
     topics = {qid: (1, "Basics" if i < 2 else "Other") for i, qid in enumerate(iv.question_ids)}
     s = iv.summary(topics)
-    assert s["overall"] == 7.0
-    assert s["topics"] == {"Basics": 7.0, "Other": None}
-    assert s["skipped"] == 1 and s["answered"] == 2
+    # The first question's final score weighs its follow-up at half: (8 + 0.5*4) / 1.5.
     assert s["questions"][0]["follow_up_scores"] == [4.0]
+    assert s["questions"][0]["score"] == 8.0 and s["questions"][0]["final"] == 6.7
+    assert s["questions"][1]["final"] == 6.0
+    assert s["overall"] == round((6.7 + 6.0) / 2, 1)
+    assert s["topics"] == {"Basics": round((6.7 + 6.0) / 2, 1), "Other": None}
+    assert s["skipped"] == 1 and s["answered"] == 2
+    assert s["questions"][2]["final"] is None
+
+
+def test_final_score_keeps_the_hint_cap_and_counts_a_dont_know_follow_up_as_zero():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=1, seed=2),
+                         BANK)
+    iv.record_answer("a1", {**graded(score=7.0), "max_score": 7.0, "hints": 2})
+    iv.record_answer("f1", graded(score=10.0))
+    iv.record_answer("a2", graded(score=6.0))
+    iv.record_dont_know("no idea")
+    rows = iv.summary()["questions"]
+    # (7 + 5) / 1.5 = 8.0, but two hints capped this question at 7.
+    assert rows[0]["final"] == 7.0
+    # "I don't know" on the follow-up counts 0: (6 + 0) / 1.5.
+    assert rows[1]["follow_up_scores"] == [0.0] and rows[1]["final"] == 4.0
 
 
 @pytest.mark.parametrize("kwargs", [dict(sections=[1], num_questions=0),
@@ -174,3 +192,17 @@ def test_style_is_checked_and_stored():
     old = iv.to_dict()
     del old["config"]["style"]  # stored before modes existed
     assert Interview.from_dict(old).config.style == "coach"
+
+
+def test_history_uses_the_same_final_scores_from_stored_turns():
+    from interviewer.interview import stored_finals
+
+    stored = [
+        {"kind": "main", "score": 8.0, "skipped": 0, "grade": {"score": 8.0}},
+        {"kind": "follow_up", "score": 4.0, "skipped": 0, "grade": {"score": 4.0}},
+        {"kind": "main", "score": None, "skipped": 1, "grade": None},
+        {"kind": "main", "score": 7.0, "skipped": 0, "grade": {"score": 7.0, "max_score": 7.0}},
+        {"kind": "follow_up", "score": 10.0, "skipped": 0, "grade": {"score": 10.0}},
+        {"kind": "follow_up", "score": None, "skipped": 1, "grade": None},
+    ]
+    assert stored_finals(stored) == [6.7, 7.0]
