@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -24,8 +25,10 @@ from interviewer.present import (contradiction_lines, criteria_rows, grader_capt
                                  source_body, source_title, study_line, summary_rows)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
+from interviewer.speaking import metrics_line, speaking_metrics, speaking_notes
 from interviewer.store import Store
 from interviewer.talk import HINT_COST
+from interviewer.voice import SAMPLE_RATE, AudioError, shared_transcriber
 from interviewer.waiting import BackgroundStream
 
 STYLES = {"coach": "Coach: feedback after every answer",
@@ -52,6 +55,11 @@ def get_service() -> InterviewService:
         if not kb.is_index_current():
             kb.build_index()
         service.grader.warm_up()
+        # Whisper is loaded now too, so the first spoken answer is transcribed at once.
+        try:
+            shared_transcriber().load()
+        except Exception:  # noqa: BLE001 - voice is optional; typing still works
+            pass
         # Streamlit runs a full gc.collect() after every script run, in every
         # session; scanning the ~100k long-lived objects of the libraries, model
         # and question bank took 0.1-0.2 s each time, holding the GIL (28% of the
@@ -319,8 +327,9 @@ EXCHANGE_LABELS = {"clarify": "Clarification (not graded)", "repeat": "The quest
                    "skip": "Skipped"}
 
 
-def render_turn(interview: Interview, turn: Turn, i: int) -> None:
-    """One asked question, its answer and its feedback."""
+def render_turn(interview: Interview, turn: Turn, i: int,
+                audio: tuple[bytes, str] | None = None) -> None:
+    """One asked question, its answer and its feedback (and its recording, in History)."""
     total = len(interview.question_ids)
     with st.chat_message("assistant", avatar=":material/record_voice_over:"):
         label = (f"Question {turn.question_index + 1} of {total}" if turn.kind == "main"
@@ -343,6 +352,10 @@ def render_turn(interview: Interview, turn: Turn, i: int) -> None:
         return
     with st.chat_message("user"):
         st.markdown(plain_markdown(turn.answer))
+        if turn.speech:
+            render_speech(turn.speech)
+        if audio is not None:
+            st.audio(audio[0], format=audio[1])
     if not turn.grade:
         return
     if holds_verdict(interview):
@@ -354,6 +367,74 @@ def render_turn(interview: Interview, turn: Turn, i: int) -> None:
         return
     with st.chat_message("assistant", avatar=":material/grading:"):
         render_feedback(Grade(**turn.grade), key=f"t{i}")
+
+
+def render_speech(speech: dict) -> None:
+    """Speaking feedback under a spoken answer: length, pace, fillers, pauses."""
+    st.caption(f":material/mic: Spoken answer, transcribed {speech.get('engine', 'offline')}. "
+               + metrics_line(speech))
+    for note in speaking_notes(speech):
+        st.caption(note)
+    if speech.get("audio_note"):
+        st.caption(speech["audio_note"])
+
+
+def voice_answer(service: InterviewService, interview: Interview) -> None:
+    """Answer out loud: record, read the transcript and edit it, then send it.
+
+    Nothing reaches the interview until "Send" is pressed; a recording that
+    cannot be used gets a message and changes nothing (typed text in the chat
+    box is untouched).
+    """
+    seq = interview.turns.index(interview.pending)
+    recording = st.audio_input(
+        "Answer out loud", key=f"voice-{interview.id}-{seq}", sample_rate=SAMPLE_RATE,
+        help="Recorded in your browser and transcribed on this computer (no network). If the "
+             "browser blocks the microphone, allow it from the address bar, or type instead.")
+    if recording is None:
+        return
+    data = recording.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    drafts = st.session_state.setdefault("voice_drafts", {})
+    draft = drafts.get((interview.id, seq))
+    if draft is None or draft["digest"] != digest:
+        with st.spinner("Transcribing on this computer…"):
+            try:
+                transcript = shared_transcriber().transcribe(data)
+                draft = {"digest": digest, "text": transcript.text,
+                         "speech": speaking_metrics(transcript), "error": None}
+            except AudioError as exc:
+                draft = {"digest": digest, "error": exc.message}
+        drafts[(interview.id, seq)] = draft
+    if draft["error"]:
+        st.error(draft["error"], icon=":material/mic_off:")
+        return
+    text = st.text_area("Transcript: check it and correct it before you send it",
+                        value=draft["text"], key=f"transcript-{interview.id}-{seq}-{digest}")
+    st.caption(f"Transcribed {draft['speech']['engine']}. {metrics_line(draft['speech'])}")
+    if st.button("Send spoken answer", key=f"send-voice-{interview.id}-{seq}", type="primary",
+                 icon=":material/send:"):
+        drafts.pop((interview.id, seq), None)
+        send_message(service, interview, text, speech=draft["speech"],
+                     audio=(data, recording.type or "audio/wav"))
+
+
+def send_message(service: InterviewService, interview: Interview, text: str,
+                 speech: dict | None = None, audio: tuple[bytes, str] | None = None) -> None:
+    """A typed or spoken message: a request to the interviewer is answered, an answer is
+    stored before grading."""
+    if text.strip():
+        reading = service.read(interview, text)
+        if reading.is_request:
+            # A request to the interviewer is answered, kept, and never graded.
+            service.respond(interview, text, reading.intent)
+            st.rerun()
+    refused = service.accept(interview, text, speech=speech, audio=audio)
+    if refused is not None:
+        st.session_state.notice = refused.message
+    else:
+        st.session_state.submitted = (interview.id, len(interview.turns) - 1)
+    st.rerun()
 
 
 def holds_verdict(interview: Interview) -> bool:
@@ -437,19 +518,10 @@ def main() -> None:
     if held is None and st.button("Skip this question", key="skip"):
         service.skip(interview)
         st.rerun()
-    if answer is not None and held is None and answer.strip():
-        reading = service.read(interview, answer)
-        if reading.is_request:
-            # A request to the interviewer is answered, kept, and never graded.
-            service.respond(interview, answer, reading.intent)
-            st.rerun()
+    if held is None:
+        voice_answer(service, interview)
     if answer is not None and held is None:
-        refused = service.accept(interview, answer)
-        if refused is not None:
-            st.session_state.notice = refused.message
-        else:
-            st.session_state.submitted = (interview.id, len(interview.turns) - 1)
-        st.rerun()
+        send_message(service, interview, answer)
     if held is not None:
         grade_answer(service, interview, held)
 
@@ -537,7 +609,8 @@ def history_page(service: InterviewService) -> None:
     if interview:
         st.subheader("Transcript")
         for i, turn in enumerate(interview.turns):
-            render_turn(interview, turn, i)
+            render_turn(interview, turn, i, audio=service.store.audio(interview.id, i)
+                        if turn.speech else None)
 
 
 def feedback_text(stream, status):

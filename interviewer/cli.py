@@ -115,12 +115,20 @@ def cmd_grade(args) -> int:
     from .grading.registry import make_offline
     from .service import truncate_answer
 
+    speech = None
+    if sum(x is not None for x in (args.answer_file, args.answer, args.audio)) > 1:
+        raise CLIError("give one of --answer, --answer-file or --audio")
     if args.answer_file:
         answer = Path(args.answer_file).read_text(encoding="utf-8")
     elif args.answer is not None:
         answer = args.answer
+    elif args.audio:
+        transcript = _transcribe_file(args.audio)
+        from .speaking import speaking_metrics
+
+        answer, speech = transcript.text, speaking_metrics(transcript)
     else:
-        raise CLIError("give the answer with --answer TEXT or --answer-file FILE")
+        raise CLIError("give the answer with --answer TEXT, --answer-file FILE or --audio FILE")
     from .llm import LLMError, make_grader
 
     settings = _settings(args)
@@ -146,8 +154,15 @@ def cmd_grade(args) -> int:
     grade = grader.grade(ref, text)
     grade.answer_truncated = original is not None
     if args.json:
-        _print_json(grade.model_dump(mode="json"))
+        out = grade.model_dump(mode="json")
+        if speech is not None:
+            out = {**out, "transcript": answer, "speech": speech}
+        _print_json(out)
     else:
+        if speech is not None:
+            from .speaking import metrics_line
+
+            print(f"Transcript ({speech['engine']}): {answer}\n{metrics_line(speech)}\n")
         score = "no score" if grade.score is None else f"{grade.score}/10"
         print(f"{score}  ({grade.grader_label})")
         for flag in grade.flags:
@@ -155,6 +170,34 @@ def cmd_grade(args) -> int:
         print(grade.feedback)
         if grade.follow_up:
             print(f"Follow-up: {grade.follow_up}")
+    return 0
+
+
+def _transcribe_file(path: str):
+    """Transcribe an audio file offline, or fail with the user-facing message."""
+    from .voice import AudioError, shared_transcriber
+
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"no audio file {path!r}")
+    try:
+        return shared_transcriber().transcribe(file.read_bytes())
+    except AudioError as exc:
+        raise CLIError(f"{path}: {exc.message}") from None
+
+
+def cmd_transcribe(args) -> int:
+    """Transcribe a recording offline and print the text and speaking feedback."""
+    from .speaking import metrics_line, speaking_metrics
+
+    transcript = _transcribe_file(args.file)
+    metrics = speaking_metrics(transcript)
+    if args.json:
+        _print_json({**transcript.to_dict(), "speech": metrics})
+    else:
+        print(transcript.text)
+        print(f"\n{metrics_line(metrics)}  [{transcript.engine}, "
+              f"{transcript.seconds:.1f} s to transcribe]")
     return 0
 
 
@@ -325,6 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--reference")
     g.add_argument("--answer")
     g.add_argument("--answer-file")
+    g.add_argument("--audio", help="a recorded answer (WAV, MP3, M4A, OGG, WebM), transcribed "
+                   "offline and graded")
     g.add_argument("--json", action="store_true")
     g.add_argument("--provider", choices=["offline", "openai", "anthropic", "openai-compatible"],
                    help="grader (default: offline, or INTERVIEWER_PROVIDER); keys come from "
@@ -335,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--model", help="model name for an LLM provider")
     g.add_argument("--base-url", help="server URL, e.g. http://localhost:11434/v1 for Ollama")
     g.set_defaults(func=cmd_grade)
+
+    t = sub.add_parser("transcribe", help="transcribe a recorded answer offline")
+    t.add_argument("file")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_transcribe)
 
     s = sub.add_parser("search", help="show what retrieval returns for a text")
     s.add_argument("text")

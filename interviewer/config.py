@@ -39,6 +39,8 @@ _SOURCES = {
     "context_budget_tokens": ("INTERVIEWER_CONTEXT_BUDGET_TOKENS", "context_budget_tokens"),
     "offline_grader": ("INTERVIEWER_OFFLINE_GRADER", "offline_grader"),
     "host": ("INTERVIEWER_HOST", "host"),
+    "keep_audio": ("INTERVIEWER_KEEP_AUDIO", "keep_audio"),
+    "audio_limit_mb": ("INTERVIEWER_AUDIO_LIMIT_MB", "audio_limit_mb"),
 }
 PROVIDERS = ("offline", "openai", "anthropic", "openai-compatible")
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5",
@@ -73,6 +75,11 @@ class Settings:
     # The address `interviewer run` listens on; anything but loopback makes
     # the app reachable from other computers, and then passphrases are required.
     host: str = "127.0.0.1"
+    # Spoken answers: keep each recording with its turn (replayable in History),
+    # up to this many megabytes per profile (16 kHz WAV is ~1.9 MB a minute, so
+    # 200 MB holds about 100 minutes of answers).
+    keep_audio: bool = True
+    audio_limit_mb: float = 200.0
 
     def __post_init__(self):
         self.knowledge_dir = Path(self.knowledge_dir)
@@ -93,6 +100,15 @@ class Settings:
             raise ValueError("the turn budget (INTERVIEWER_TURN_BUDGET_S) must be a positive "
                              "number of seconds")
         self.context_budget_tokens = int(self.context_budget_tokens)
+        if isinstance(self.keep_audio, str):
+            if self.keep_audio.strip().lower() not in ("1", "0", "true", "false", "yes", "no",
+                                                       "on", "off"):
+                raise ValueError("INTERVIEWER_KEEP_AUDIO must be true or false, got "
+                                 f"{self.keep_audio!r}")
+            self.keep_audio = self.keep_audio.strip().lower() in ("1", "true", "yes", "on")
+        self.audio_limit_mb = float(self.audio_limit_mb)
+        if self.audio_limit_mb < 0:
+            raise ValueError("INTERVIEWER_AUDIO_LIMIT_MB must be 0 or more")
         if self.offline_grader not in ("offline", "embedding"):
             raise ValueError(f"unknown offline grader {self.offline_grader!r}; choose 'offline' "
                              "(claim judge) or 'embedding'")

@@ -61,6 +61,8 @@ class Turn:
     # {"intent": "clarify" | "repeat" | "hint", "message": ..., "reply": ...}
     exchanges: list[dict] = field(default_factory=list)
     dont_know: bool = False  # closed by "I don't know": no grade, 0 for mastery
+    # A spoken answer's speaking feedback (speaking.speaking_metrics), else None.
+    speech: dict | None = None
 
     @property
     def answered(self) -> bool:
@@ -198,7 +200,7 @@ class Interview:
             raise InterviewError("the interview has moved on since that answer")
         turn = self.turns[i]
         del self.turns[i + 1:]
-        turn.answer, turn.grade, turn.dont_know = None, None, False
+        turn.answer, turn.grade, turn.dont_know, turn.speech = None, None, False, None
         self.phase = "asking"
         return turn, len(later)
 

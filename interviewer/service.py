@@ -145,17 +145,37 @@ class InterviewService:
 
     # -- answering ---------------------------------------------------------------
 
-    def accept(self, interview: Interview, answer: str) -> AnswerOutcome | None:
+    def accept(self, interview: Interview, answer: str, speech: dict | None = None,
+               audio: tuple[bytes, str] | None = None) -> AnswerOutcome | None:
         """Store a submitted answer before anything else; an empty one is refused.
 
+        A spoken answer brings its speaking feedback and recording; the
+        recording is kept when the settings allow and the profile's limit has
+        room (`speech["audio_kept"]` says which, and why not).
         Returns None once stored, or the refusal to show.
         """
         if interview.pending is None:
             raise InterviewError("no question is waiting for an answer")
         if not answer or not answer.strip():
             return AnswerOutcome(status="empty", message=EMPTY_ANSWER_MESSAGE)
-        self.store.save_pending(interview, answer)
+        if speech is not None and audio is not None:
+            speech = dict(speech)
+            kept, why = self.audio_room(self.store.profile_of(interview.id), len(audio[0]))
+            speech["audio_kept"], speech["audio_note"] = kept, why
+            audio = audio if kept else None
+        self.store.save_pending(interview, answer, speech, audio)
         return None
+
+    def audio_room(self, profile: str, size: int) -> tuple[bool, str | None]:
+        """Whether a recording of `size` bytes may be kept for a profile, and why not."""
+        if not self.settings.keep_audio:
+            return False, "Recordings are not kept (turned off in the settings)."
+        limit = int(self.settings.audio_limit_mb * 1024 * 1024)
+        used = self.store.audio_bytes(profile)
+        if used + size > limit:
+            return False, (f"The recording was not kept: this profile's recordings use "
+                           f"{used / 2**20:.0f} of {limit / 2**20:.0f} MB.")
+        return True, None
 
     def pending_answer(self, interview: Interview) -> str | None:
         """The answer stored for the pending turn and not graded yet (after a crash, say)."""
@@ -202,6 +222,7 @@ class InterviewService:
         grade = pending.stream.grade
         if grade is None:
             raise InterviewError("the grade stream was not consumed")
+        speech = self.store.pending_speech(interview)
         if turn.kind == "follow_up" and grade.status == "graded" and grade.grader != "llm":
             # The next offline follow-up probes a gap of the main answer not probed yet.
             main = interview.main_turn(turn.question_index)
@@ -218,6 +239,7 @@ class InterviewService:
             grade.flags.insert(0, f"Your answer was {pending.original_len:,} characters; only the "
                                f"first {self.settings.max_answer_chars:,} were graded.")
         interview.record_answer(pending.answer, grade.model_dump(mode="json"))
+        turn.speech = speech
         self.store.save_turn(interview, turn)
         return AnswerOutcome(status=grade.status, turn=turn, grade=grade,
                              truncated_from=pending.original_len)

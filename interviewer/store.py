@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .interview import Interview, InterviewError, Turn
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -65,6 +65,22 @@ _MIGRATIONS: dict[int, str] = {
         profile TEXT PRIMARY KEY,
         secret TEXT NOT NULL,
         updated_at TEXT NOT NULL
+    );
+    """,
+    # v4: spoken answers. The speaking feedback travels with the pending answer
+    # and then the turn; a recording, when kept, has its own table so that
+    # listing turns never reads audio.
+    4: """
+    ALTER TABLE pending_answers ADD COLUMN speech TEXT;
+    ALTER TABLE turns ADD COLUMN speech TEXT;
+    CREATE TABLE answer_audio (
+        interview_id TEXT NOT NULL REFERENCES interviews (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        mime TEXT NOT NULL,
+        audio BLOB NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (interview_id, seq)
     );
     """,
 }
@@ -158,20 +174,64 @@ class Store:
                  json.dumps(interview.to_dict()["config"]), json.dumps(interview.to_dict())),
             )
 
-    def save_pending(self, interview: Interview, answer: str) -> None:
-        """Store a submitted answer of the pending turn before it is graded."""
+    def save_pending(self, interview: Interview, answer: str, speech: dict | None = None,
+                     audio: tuple[bytes, str] | None = None) -> None:
+        """Store a submitted answer of the pending turn before it is graded.
+
+        A spoken answer brings its speaking feedback and, when kept, its
+        recording (bytes, MIME type), stored in the same transaction.
+        """
         turn = interview.pending
         if turn is None:
             raise InterviewError("no question is waiting for an answer")
+        seq = interview.turns.index(turn)
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO pending_answers (interview_id, seq, answer,"
-                         " created_at) VALUES (?, ?, ?, ?)",
-                         (interview.id, interview.turns.index(turn), answer, _now()))
+                         " created_at, speech) VALUES (?, ?, ?, ?, ?)",
+                         (interview.id, seq, answer, _now(),
+                          json.dumps(speech) if speech else None))
+            conn.execute("DELETE FROM answer_audio WHERE interview_id = ? AND seq = ?",
+                         (interview.id, seq))
+            if audio is not None:
+                conn.execute("INSERT INTO answer_audio (interview_id, seq, mime, audio, bytes,"
+                             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                             (interview.id, seq, audio[1], audio[0], len(audio[0]), _now()))
+
+    def pending_speech(self, interview: Interview) -> dict | None:
+        """The speaking feedback stored with the pending turn's answer, if it was spoken."""
+        turn = interview.pending
+        if turn is None:
+            return None
+        row = self._conn.execute(
+            "SELECT speech FROM pending_answers WHERE interview_id = ? AND seq = ?",
+            (interview.id, interview.turns.index(turn))).fetchone()
+        return json.loads(row["speech"]) if row and row["speech"] else None
+
+    def audio(self, interview_id: str, seq: int) -> tuple[bytes, str] | None:
+        """A kept recording of an answer: (bytes, MIME type)."""
+        row = self._conn.execute("SELECT audio, mime FROM answer_audio WHERE interview_id = ?"
+                                 " AND seq = ?", (interview_id, seq)).fetchone()
+        return (bytes(row["audio"]), row["mime"]) if row else None
+
+    def profile_of(self, interview_id: str) -> str:
+        """The profile an interview belongs to."""
+        row = self._conn.execute("SELECT profile FROM interviews WHERE id = ?",
+                                 (interview_id,)).fetchone()
+        return row["profile"] if row else "default"
+
+    def audio_bytes(self, profile: str) -> int:
+        """Bytes of recordings kept for a profile (for its size limit)."""
+        row = self._conn.execute(
+            "SELECT COALESCE(SUM(a.bytes), 0) FROM answer_audio a JOIN interviews i "
+            "ON i.id = a.interview_id WHERE i.profile = ?", (profile,)).fetchone()
+        return int(row[0])
 
     def discard_pending(self, interview_id: str, seq: int) -> None:
         """Forget a stored, ungraded answer (the user chose to drop it)."""
         with self._write() as conn:
             conn.execute("DELETE FROM pending_answers WHERE interview_id = ? AND seq = ?",
+                         (interview_id, seq))
+            conn.execute("DELETE FROM answer_audio WHERE interview_id = ? AND seq = ?",
                          (interview_id, seq))
 
     def save_turn(self, interview: Interview, turn: Turn) -> None:
@@ -187,11 +247,12 @@ class Store:
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO turns (interview_id, seq, question_id, kind, prompt,"
-                " answer, skipped, score, grader, grade, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " answer, skipped, score, grader, grade, created_at, speech)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (interview.id, seq, turn.question_id, turn.kind, turn.prompt, turn.answer,
                  int(turn.skipped), score, grade.get("grader"),
-                 json.dumps(grade) if turn.grade else None, _now()),
+                 json.dumps(grade) if turn.grade else None, _now(),
+                 json.dumps(turn.speech) if turn.speech else None),
             )
             conn.execute(
                 "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",
@@ -212,6 +273,8 @@ class Store:
         (an answer taken back: it was a question to the interviewer)."""
         with self._write() as conn:
             conn.execute("DELETE FROM turns WHERE interview_id = ? AND seq >= ?",
+                         (interview.id, seq))
+            conn.execute("DELETE FROM answer_audio WHERE interview_id = ? AND seq >= ?",
                          (interview.id, seq))
             conn.execute(
                 "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",
@@ -254,7 +317,9 @@ class Store:
         """Stored turns of an interview, in order."""
         rows = self._conn.execute("SELECT * FROM turns WHERE interview_id = ? ORDER BY seq",
                                   (interview_id,)).fetchall()
-        return [dict(r) | {"grade": json.loads(r["grade"]) if r["grade"] else None} for r in rows]
+        return [dict(r) | {"grade": json.loads(r["grade"]) if r["grade"] else None,
+                           "speech": json.loads(r["speech"]) if r["speech"] else None}
+                for r in rows]
 
     def interviews(self, profile: str = "default") -> list[dict]:
         """All interviews of a profile, newest first."""
