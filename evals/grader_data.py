@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 AUTHORED = Path(__file__).parent / "data" / "grader_train_authored.jsonl"
+NATURAL = Path(__file__).parent / "data" / "grader_train_natural.jsonl"
 
 
 @dataclass
@@ -267,5 +268,35 @@ def authored_examples(pairs: list[dict], keys_by_qid, keys, rng: random.Random,
     return out
 
 
-__all__ = ["Example", "contradict", "state", "dev_examples", "key_examples",
+def load_natural(path: Path = NATURAL) -> list[dict]:
+    """The project's natural, candidate-style answers with the key points they state."""
+    return load_authored(path)
+
+
+def natural_examples(rows: list[dict], keys_by_qid, keys, rng: random.Random,
+                     weight: float = 1.0) -> list[Example]:
+    """Whole answers written the way candidates talk, against every point of their key.
+
+    The other sources state a point in words close to the key's; these answers
+    were written from the question alone (the key was read only to label them),
+    so the judge learns that a point put in a candidate's own words, order and
+    register is still stated, and that an unstated point is not.
+    """
+    out = []
+    for row in rows:
+        key = keys_by_qid.get(row["question_id"])
+        if key is None:
+            continue
+        stated = set(row.get("points_stated", []))
+        wrong = set(row.get("points_contradicted", []))
+        extra = _distractors(keys, key, rng, 1)
+        pts = list(key.key_points) + extra
+        n = len(key.key_points)
+        sup = [1.0 if i in stated else 0.0 for i in range(n)] + [0.0] * len(extra)
+        con = [1.0 if i in wrong else 0.0 for i in range(n)] + [0.0] * len(extra)
+        out.append(Example(row["answer"], pts, sup, con, weight, "natural"))
+    return out
+
+
+__all__ = ["Example", "natural_examples", "load_natural", "contradict", "state", "dev_examples", "key_examples",
            "authored_examples", "load_authored"]

@@ -10,6 +10,13 @@ right buzzwords, no checkable claim) and a fluent-but-wrong one (confident,
 the right vocabulary, contradicting at least two key points). Each answer
 lists which key points it states and which it contradicts.
 
+`evals/data/indomain_natural.jsonl` adds a fifth level, **natural**: for each
+of the same 108 questions, a competent answer written the way a candidate
+talks, from the question alone; only afterwards did its writer read the key
+and label which points it states. These answers test what the strong ones
+cannot: that a correct answer in a candidate's own words, order and register
+is not marked down because it does not echo the key.
+
 It reports the mean score per level, how often the levels come out in the
 right order for a question, the ROC AUC of strong against fluent-but-wrong
 (and against vague), and how the per-point verdicts agree with the writers'
@@ -31,7 +38,10 @@ from evals.common import Progress, read_jsonl, roc_auc
 from evals.grading import add_provider_args, make_llm_or_offline, offline_grader
 
 DATA = Path(__file__).parent / "data" / "indomain_answers.jsonl"
-LEVELS = ("strong", "partial", "vague", "wrong")
+# Answers written from the question alone, the way a candidate talks, and only
+# then labelled against the key (see the module docstring).
+NATURAL = Path(__file__).parent / "data" / "indomain_natural.jsonl"
+LEVELS = ("strong", "partial", "vague", "wrong", "natural")
 
 
 def summarise(rows: list[dict], grades: list) -> dict:
@@ -42,6 +52,8 @@ def summarise(rows: list[dict], grades: list) -> dict:
     stated_found = stated_total = 0
     contra_found = contra_total = 0
     false_contra = 0
+    natural = {"found": 0, "stated": 0, "hits": 0, "covered": 0, "flagged": 0,
+               "share": [], "score": []}
     for row, g in zip(rows, grades):
         if g is None or g.score is None:
             continue
@@ -52,6 +64,16 @@ def summarise(rows: list[dict], grades: list) -> dict:
             continue
         stated = set(row.get("points_stated", []))
         wrong = set(row.get("points_contradicted", []))
+        if row["level"] == "natural":
+            for i, v in enumerate(verdicts):
+                natural["covered"] += v == "covered"
+                natural["hits"] += v == "covered" and i in stated
+                if i in stated:
+                    natural["stated"] += 1
+                    natural["found"] += v in ("covered", "partly")
+            natural["flagged"] += any(v == "contradicted" for v in verdicts)
+            natural["share"].append(len(stated) / len(verdicts))
+            natural["score"].append(g.score)
         if row["level"] in ("strong", "partial"):
             for i, v in enumerate(verdicts):
                 if v == "covered":
@@ -82,6 +104,20 @@ def summarise(rows: list[dict], grades: list) -> dict:
         out["auc_strong_vs_wrong"] = round(roc_auc(
             by_level["strong"] + by_level["wrong"],
             [1] * len(by_level["strong"]) + [0] * len(by_level["wrong"])), 4)
+    if by_level["natural"] and by_level["wrong"]:
+        out["auc_natural_vs_wrong"] = round(roc_auc(
+            by_level["natural"] + by_level["wrong"],
+            [1] * len(by_level["natural"]) + [0] * len(by_level["wrong"])), 4)
+    if natural["score"]:
+        out["natural"] = {
+            "stated_recall": round(natural["found"] / max(1, natural["stated"]), 3),
+            "covered_precision": round(natural["hits"] / max(1, natural["covered"]), 3),
+            "with_a_contradiction_flag": round(natural["flagged"] / len(natural["score"]), 3),
+            "mean_share_of_points_stated": round(float(np.mean(natural["share"])), 3),
+            "pearson_score_vs_share_stated": round(float(np.corrcoef(
+                natural["score"], natural["share"])[0, 1]), 3)
+            if len(natural["score"]) > 2 else None,
+        }
     if by_level["strong"] and by_level["vague"]:
         out["auc_strong_vs_vague"] = round(roc_auc(
             by_level["strong"] + by_level["vague"],
@@ -109,7 +145,8 @@ def summarise(rows: list[dict], grades: list) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--data", default=str(DATA), help="answers JSONL (default: the shipped set)")
+    p.add_argument("--data", nargs="+", default=[str(DATA), str(NATURAL)],
+                   help="answers JSONL files (default: both shipped sets)")
     p.add_argument("--limit", type=int, help="grade only the first N answers")
     p.add_argument("--calibration", default="shipped", help=argparse.SUPPRESS)
     add_provider_args(p)
@@ -119,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     from interviewer.config import load_settings
     from interviewer.knowledge import KnowledgeBase
 
-    rows = read_jsonl(args.data, args.limit)
+    rows = [r for path in args.data if Path(path).exists() for r in read_jsonl(path)]
+    rows = rows[:args.limit] if args.limit else rows
     kb = KnowledgeBase(load_settings())
     if not kb.is_index_current():
         kb.build_index()
@@ -133,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         g = grader.grade(kb.reference_for(kb.by_id[row["question_id"]]), row["answer"])
         grades.append(g)
         progress.step(i)
-    result = {"data": Path(args.data).name, "grader": grader.name,
+    result = {"data": [Path(d).name for d in args.data], "grader": grader.name,
               "model": getattr(grader, "model_label", None), "provider": args.provider,
               "answers": len(rows), "questions": len({r["question_id"] for r in rows}),
               **summarise(rows, grades),

