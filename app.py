@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
 from interviewer.index_lock import IndexUnavailableError
 from interviewer.llm import LLMError, make_grader
+from interviewer.llm.openai_transcribe import OpenAITranscriber, transcribe_preferring
 from interviewer.grading.llm import Progress
 from interviewer.grading.models import Evidence, Grade
 from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn, stored_finals
@@ -168,6 +170,9 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                          "as a real interviewer would")
         num = st.slider("Questions", 1, 10, 3, key="num_questions")
         follow = st.slider("Follow-ups per question", 0, 3, 1, key="follow_ups")
+        st.toggle("Read questions aloud", key="read_aloud",
+                  help="your browser's own speech voice reads each new question; nothing "
+                  "is sent anywhere")
         mode = st.radio("Question selection", list(MODES), format_func=MODES.get, key="mode",
                         help="weak answers come back on a spaced schedule (1, 3, 7, 16, 35 "
                         "days); good ones wait longer")
@@ -379,6 +384,48 @@ def render_speech(speech: dict) -> None:
         st.caption(speech["audio_note"])
 
 
+def read_aloud(interview: Interview) -> None:
+    """Read the waiting question aloud once, with the browser's speech synthesis.
+
+    The script runs in the component's frame and speaks through the page's own
+    speechSynthesis, so leaving the frame (the next rerun) does not cut it off.
+    A browser with no voice gets a line saying so.
+    """
+    turn = interview.pending
+    if turn is None or not st.session_state.get("read_aloud"):
+        return
+    said = st.session_state.setdefault("read_turns", set())
+    mark = (interview.id, interview.turns.index(turn), len(turn.exchanges))
+    if mark in said:
+        return
+    said.add(mark)
+    import streamlit.components.v1 as components
+
+    text = json.dumps(turn.prompt)
+    components.html(f"""<div id="m" style="font:13px sans-serif;color:#666"></div><script>
+const synth = (window.parent && window.parent.speechSynthesis) || window.speechSynthesis;
+const note = (t) => document.getElementById("m").textContent = t;
+let done = false;
+function speak() {{
+  if (done) return;
+  done = true;
+  const voices = synth ? synth.getVoices() : [];
+  if (!voices.length) {{
+    note("This browser has no speech voice, so questions can't be read aloud here.");
+    return;
+  }}
+  synth.cancel();
+  const u = new SpeechSynthesisUtterance({text});
+  u.voice = voices.find(v => v.lang && v.lang.startsWith("en")) || voices[0];
+  synth.speak(u);
+  note("Reading the question aloud…");
+}}
+if (!synth) {{ note("This browser has no speech synthesis, so questions can't be read aloud."); }}
+else if (synth.getVoices().length) {{ speak(); }}
+else {{ synth.onvoiceschanged = speak; setTimeout(speak, 1500); }}
+</script>""", height=24)
+
+
 def voice_answer(service: InterviewService, interview: Interview) -> None:
     """Answer out loud: record, read the transcript and edit it, then send it.
 
@@ -391,24 +438,37 @@ def voice_answer(service: InterviewService, interview: Interview) -> None:
         "Answer out loud", key=f"voice-{interview.id}-{seq}", sample_rate=SAMPLE_RATE,
         help="Recorded in your browser and transcribed on this computer (no network). If the "
              "browser blocks the microphone, allow it from the address bar, or type instead.")
+    remote = openai_transcriber(service)
+    if remote is not None:
+        choice = st.radio("Transcribe with", ["offline", "openai"], horizontal=True,
+                          key="transcribe_with",
+                          format_func={"offline": "this computer (Whisper tiny.en)",
+                                       "openai": f"OpenAI ({remote.model})"}.get,
+                          help="OpenAI receives the recording; if it fails, the answer is "
+                               "transcribed on this computer instead")
+        remote = remote if choice == "openai" else None
     if recording is None:
         return
     data = recording.getvalue()
     digest = hashlib.sha256(data).hexdigest()[:16]
     drafts = st.session_state.setdefault("voice_drafts", {})
     draft = drafts.get((interview.id, seq))
-    if draft is None or draft["digest"] != digest:
-        with st.spinner("Transcribing on this computer…"):
+    engine = "openai" if remote is not None else "offline"
+    if draft is None or draft["digest"] != digest or draft["engine"] != engine:
+        with st.spinner("Transcribing…" if remote else "Transcribing on this computer…"):
             try:
-                transcript = shared_transcriber().transcribe(data)
-                draft = {"digest": digest, "text": transcript.text,
-                         "speech": speaking_metrics(transcript), "error": None}
+                transcript, fell_back = transcribe_preferring(remote, shared_transcriber(), data)
+                draft = {"digest": digest, "engine": engine, "text": transcript.text,
+                         "speech": speaking_metrics(transcript), "error": None,
+                         "fell_back": fell_back}
             except AudioError as exc:
-                draft = {"digest": digest, "error": exc.message}
+                draft = {"digest": digest, "engine": engine, "error": exc.message}
         drafts[(interview.id, seq)] = draft
     if draft["error"]:
         st.error(draft["error"], icon=":material/mic_off:")
         return
+    if draft.get("fell_back"):
+        st.warning(draft["fell_back"])
     text = st.text_area("Transcript: check it and correct it before you send it",
                         value=draft["text"], key=f"transcript-{interview.id}-{seq}-{digest}")
     st.caption(f"Transcribed {draft['speech']['engine']}. {metrics_line(draft['speech'])}")
@@ -417,6 +477,18 @@ def voice_answer(service: InterviewService, interview: Interview) -> None:
         drafts.pop((interview.id, seq), None)
         send_message(service, interview, text, speech=draft["speech"],
                      audio=(data, recording.type or "audio/wav"))
+
+
+def openai_transcriber(service: InterviewService):
+    """OpenAI's transcription when this session grades with OpenAI itself, else None."""
+    chat = getattr(service.grader, "chat", None)
+    if chat is None or getattr(chat, "provider", None) != "openai":
+        return None
+    key = ("openai_transcriber", id(chat))
+    if key not in st.session_state:
+        st.session_state[key] = OpenAITranscriber(chat.client.api_key,
+                                                  base_url=str(chat.client.base_url))
+    return st.session_state[key]
 
 
 def send_message(service: InterviewService, interview: Interview, text: str,
@@ -519,6 +591,7 @@ def main() -> None:
         service.skip(interview)
         st.rerun()
     if held is None:
+        read_aloud(interview)
         voice_answer(service, interview)
     if answer is not None and held is None:
         send_message(service, interview, answer)

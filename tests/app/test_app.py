@@ -212,3 +212,17 @@ def test_interview_mode_holds_every_score_until_the_debrief(app):
     assert any(e.label.startswith("[1] ") for e in at.expander)  # citations
     assert any("What to study next" in m.value for m in at.markdown)
     assert any("knowledge/notes/" in m.value for m in at.markdown)
+
+
+def test_openai_transcription_is_offered_only_with_the_openai_provider(app, fake_llm,
+                                                                      monkeypatch):
+    at = start(app().run(), questions=1, follow_ups=0)
+    assert not [r for r in at.radio if r.label == "Transcribe with"]
+    st.cache_resource.clear()
+    monkeypatch.setenv("INTERVIEWER_PROVIDER", "openai")
+    monkeypatch.setenv("INTERVIEWER_BASE_URL", fake_llm.url + "/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real")
+    at = start(app().run(), questions=1, follow_ups=0)
+    choice = [r for r in at.radio if r.label == "Transcribe with"]
+    assert choice and choice[0].value == "offline"  # the offline model stays the default
+    assert choice[0].options == ["this computer (Whisper tiny.en)", "OpenAI (whisper-1)"]

@@ -111,6 +111,7 @@ class FakeLLM:
         self.script: list[dict] = []
         self.requests: list[dict] = []
         self.auto_score = 7.0
+        self.transcript = "Retrieval augmented generation adds retrieved passages to the prompt."
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -141,6 +142,11 @@ class FakeLLM:
     def _reply_for(self, path: str, body: dict) -> dict:
         if self.script:
             return self.script.pop(0)
+        if path.endswith("/audio/transcriptions"):
+            return {"kind": "json", "body": {
+                "text": self.transcript, "duration": 4.0, "language": "english",
+                "words": [{"word": w, "start": 0.4 * i, "end": 0.4 * i + 0.3}
+                          for i, w in enumerate(self.transcript.split())]}}
         payload = json.dumps(grade_payload(criteria_in(body), score=self.auto_score))
         streaming = bool(body.get("stream"))
         if path.endswith("/messages"):
@@ -158,8 +164,12 @@ class FakeLLM:
 
             def do_POST(self):  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("content-length", 0))
-                raw = self.rfile.read(length).decode("utf-8")
-                body = json.loads(raw) if raw else {}
+                raw = self.rfile.read(length)
+                if self.headers.get("content-type", "").startswith("multipart/"):
+                    # An upload (speech to text): keep its size, not its bytes.
+                    body = {"multipart_bytes": len(raw)}
+                else:
+                    body = json.loads(raw.decode("utf-8")) if raw else {}
                 fake.requests.append({"path": self.path,
                                       "headers": {k.lower(): v for k, v in self.headers.items()},
                                       "body": body, "time": time.time()})
