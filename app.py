@@ -27,7 +27,8 @@ from interviewer.present import (contradiction_lines, criteria_rows, grader_capt
                                  source_body, source_title, study_line, summary_rows)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
-from interviewer.speaking import metrics_line, speaking_metrics, speaking_notes
+from interviewer.speaking import (metrics_line, speaking_history, speaking_metrics,
+                                  speaking_notes)
 from interviewer.store import Store
 from interviewer.talk import HINT_COST
 from interviewer.voice import SAMPLE_RATE, AudioError, shared_transcriber
@@ -623,9 +624,10 @@ def history_page(service: InterviewService) -> None:
     if not interviews:
         st.info("No interviews yet for this profile. Start one from the Interview view.")
         return
-    rows, over_time = [], []
+    rows, over_time, spoken = [], [], []
     for i in interviews:
         turns = service.store.turns(i["id"])
+        spoken += speaking_history(turns)
         scores = stored_finals(turns)
         mean_score = round(sum(scores) / len(scores), 1) if scores else None
         rows.append({"started": i["created_at"].replace("T", " ")[:16], "status": i["status"],
@@ -641,6 +643,15 @@ def history_page(service: InterviewService) -> None:
     if len(over_time) > 1:
         st.subheader("Scores over time")
         st.line_chart(list(reversed(over_time)), x="when", y="mean score")
+    if spoken:
+        st.subheader("Speaking over time")
+        spoken.sort(key=lambda r: r["when"])
+        st.caption(f"{len(spoken)} spoken answer{'s' if len(spoken) > 1 else ''}: pace, filler "
+                   "words and the longest pause of each (about 110-170 words a minute is easy "
+                   "to follow).")
+        if len(spoken) > 1:
+            st.line_chart(spoken, x="when", y=["words per minute", "fillers per 100 words"])
+        st.table(spoken[-10:], border="horizontal", hide_index=True)
     mastery_rows = [m for m in service.mastery(who) if m["answered"]]
     if mastery_rows:
         st.subheader("Mastery by topic")

@@ -85,4 +85,18 @@ def metrics_line(m: dict) -> str:
             f"{'' if m['filler_count'] == 1 else 's'} · longest pause {m['longest_pause_s']:.1f} s")
 
 
-__all__ = ["filler_counts", "metrics_line", "speaking_metrics", "speaking_notes"]
+def speaking_history(turns: list[dict]) -> list[dict]:
+    """One row per stored spoken answer, oldest first: when, pace, fillers per 100 words,
+    longest pause (History's "Speaking over time")."""
+    rows = []
+    for t in sorted((t for t in turns if t.get("speech")), key=lambda t: t["created_at"]):
+        m = t["speech"]
+        rows.append({"when": t["created_at"][:16].replace("T", " "),
+                     "words per minute": m.get("wpm"),
+                     "fillers per 100 words": round(100 * m["filler_count"] / m["words"], 1)
+                     if m.get("words") else 0.0,
+                     "longest pause (s)": m.get("longest_pause_s")})
+    return rows
+
+
+__all__ = ["filler_counts", "speaking_history", "metrics_line", "speaking_metrics", "speaking_notes"]

@@ -226,3 +226,33 @@ def test_openai_transcription_is_offered_only_with_the_openai_provider(app, fake
     choice = [r for r in at.radio if r.label == "Transcribe with"]
     assert choice and choice[0].value == "offline"  # the offline model stays the default
     assert choice[0].options == ["this computer (Whisper tiny.en)", "OpenAI (whisper-1)"]
+
+
+def test_history_replays_a_spoken_answer_and_shows_speaking_over_time(app, fresh_data_dir, kb,
+                                                                      grader):
+    from interviewer.config import load_settings
+    from interviewer.interview import InterviewConfig
+    from interviewer.service import InterviewService
+    from interviewer.speaking import speaking_metrics
+    from interviewer.store import Store
+    from interviewer.voice import shared_transcriber
+    from tests.integration.test_voice import RAG, speak
+
+    settings = load_settings(data_dir=fresh_data_dir, knowledge_dir=kb.settings.knowledge_dir)
+    service = InterviewService(settings, kb, Store(settings.db_path), grader)
+    interview = service.start(InterviewConfig(sections=[4], num_questions=1, follow_ups=0),
+                              "default")
+    audio = speak(RAG)
+    t = shared_transcriber().transcribe(audio)
+    service.accept(interview, t.text, speech=speaking_metrics(t), audio=(audio, "audio/wav"))
+    pending = service.begin(interview, t.text)
+    for _ in pending.stream:
+        pass
+    service.finish(interview, pending)
+    at = app().run()
+    at.segmented_control(key="view").set_value("History").run()
+    assert not at.exception, at.exception
+    assert "Speaking over time" in [s.value for s in at.subheader]
+    assert any("1 spoken answer" in c.value for c in at.caption)
+    assert any("Spoken answer, transcribed offline" in c.value for c in at.caption)
+    assert at.get("audio"), "the kept recording is offered for replay"

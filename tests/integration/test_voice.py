@@ -126,6 +126,10 @@ def test_a_spoken_answer_is_stored_with_its_speech_and_recording(service, transc
     assert service.store.audio(interview.id, 0) == (audio, "audio/wav")
     again = service.store.load(interview.id)
     assert again.turns[0].speech["words"] == stored["speech"]["words"]
+    from interviewer.speaking import speaking_history
+
+    [row] = speaking_history(service.store.turns(interview.id))
+    assert row["words per minute"] == stored["speech"]["wpm"] and row["fillers per 100 words"] == 0
 
 
 def test_recordings_over_the_profile_limit_are_not_kept_but_the_answer_is(service, transcriber):
