@@ -1,5 +1,5 @@
-"""The `interviewer` command: questions, index, grade, search, coverage, history, export, run,
-passphrase."""
+"""The `interviewer` command: questions, index, grade, transcribe, search, coverage, history,
+export, run, passphrase."""
 
 from __future__ import annotations
 
