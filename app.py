@@ -31,7 +31,7 @@ from interviewer.speaking import (metrics_line, speaking_history, speaking_metri
                                   speaking_notes)
 from interviewer.store import Store
 from interviewer.talk import HINT_COST
-from interviewer.voice import SAMPLE_RATE, AudioError, shared_transcriber
+from interviewer.voice import SAMPLE_RATE, AudioError, microphone_advice, shared_transcriber
 from interviewer.waiting import BackgroundStream
 
 STYLES = {"coach": "Coach: feedback after every answer",
@@ -427,6 +427,49 @@ else {{ synth.onvoiceschanged = speak; setTimeout(speak, 1500); }}
 </script>""", height=24)
 
 
+# Streamlit's recorder reports a blocked or missing microphone in its own
+# words ("An error has occurred" when there is no device at all), and Python
+# never learns why no recording came. This script reads the page's microphone
+# permission and devices and reports one word, which the app explains.
+MICROPHONE_JS = """
+export default function(component) {
+  const { setStateValue, data } = component;
+  const report = (state) => { if (state !== data.current) setStateValue("microphone", state); };
+  const media = navigator.mediaDevices;
+  if (!window.isSecureContext || !media) { report("insecure"); return; }
+  const devices = () => media.enumerateDevices().then(
+    (all) => report(all.some((d) => d.kind === "audioinput") ? "ok" : "nodevice"),
+    () => report("ok"));
+  let status = null;
+  navigator.permissions.query({name: "microphone"}).then((s) => {
+    status = s;
+    const update = () => (s.state === "denied" ? report("denied") : devices());
+    s.onchange = update;
+    update();
+  }, devices);  // a browser that can't report this permission: devices only
+  return () => { if (status) status.onchange = null; };
+}
+"""
+
+
+@st.cache_resource
+def microphone_component():
+    """The microphone probe, registered once per server."""
+    return st.components.v2.component("interviewer.microphone", js=MICROPHONE_JS)
+
+
+def microphone_check() -> None:
+    """Say in the page when the browser blocks the microphone or has none."""
+    key = "microphone_state"
+    current = (st.session_state.get(key) or {}).get("microphone")
+    result = microphone_component()(key=key, data={"current": current},
+                                    default={"microphone": None},
+                                    on_microphone_change=lambda: None)
+    advice = microphone_advice(result.microphone)
+    if advice:
+        st.warning(advice, icon=":material/mic_off:")
+
+
 def voice_answer(service: InterviewService, interview: Interview) -> None:
     """Answer out loud: record, read the transcript and edit it, then send it.
 
@@ -435,6 +478,7 @@ def voice_answer(service: InterviewService, interview: Interview) -> None:
     box is untouched).
     """
     seq = interview.turns.index(interview.pending)
+    microphone_check()
     recording = st.audio_input(
         "Answer out loud", key=f"voice-{interview.id}-{seq}", sample_rate=SAMPLE_RATE,
         help="Recorded in your browser and transcribed on this computer (no network). If the "

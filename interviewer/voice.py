@@ -175,3 +175,22 @@ def shared_transcriber() -> Transcriber:
 
 __all__ = ["AudioError", "MAX_SECONDS", "OFFLINE_ENGINE", "Transcriber", "Transcript", "Word",
            "check", "decode", "shared_transcriber"]
+
+
+# What the browser reports about its microphone (see app.MICROPHONE_JS), and
+# what the candidate can do about it. Typing always works, so each says so.
+MICROPHONE_ADVICE = {
+    "insecure": ("This browser only lets pages use the microphone over https:// or on "
+                 "localhost. Open the app as http://localhost:8501 on the computer running "
+                 "it, or type your answer in the chat box."),
+    "denied": ("Your browser is blocking the microphone for this page. Allow it from the "
+               "icon at the left of the address bar and press Record again, or type your "
+               "answer in the chat box: nothing you typed is lost."),
+    "nodevice": ("No microphone was found. Connect one and reload the page, or type your "
+                 "answer in the chat box."),
+}
+
+
+def microphone_advice(state: str | None) -> str | None:
+    """The message for a browser's microphone state, or None when recording can work."""
+    return MICROPHONE_ADVICE.get(state or "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,50 @@ def test_a_spoken_answer_is_transcribed_edited_and_graded(server, repo, tmp_path
                ).to_be_visible()
         page.screenshot(path=str(artifacts / "spoken-answer.png"), full_page=True)
         browser.close()
+
+
+def blocked_microphone_message(server, launch_args):  # noqa: F811
+    """Start an interview in a Chromium launched with these flags, press Record,
+    and return the page's microphone warning, the typed draft and whether a
+    transcript box appeared."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=CHROMIUM_ARGS + launch_args)
+        # No microphone permission is granted: headless Chromium then refuses
+        # the prompt, as a user's "Block" would.
+        page = browser.new_context(viewport={"width": 1280, "height": 1800}).new_page()
+        page.goto(server)
+        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+        page.get_by_text("Question 1 of 3").wait_for(timeout=60_000)
+        typed = page.get_by_test_id("stChatInputTextArea")
+        typed.fill("a typed draft that must survive")
+        recorder = page.get_by_test_id("stAudioInput")
+        recorder.get_by_role("button", name="Record").click(timeout=30_000)
+        warning = page.get_by_test_id("stAlertContentWarning").filter(has_text="microphone")
+        warning.first.wait_for(state="visible", timeout=30_000)
+        artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / f"microphone-{len(launch_args)}.png"))
+        result = (warning.first.inner_text(), warning.count(), typed.input_value(),
+                  page.get_by_label("Transcript: check it and correct it before you send it")
+                  .count())
+        browser.close()
+    return result
+
+
+def test_a_blocked_microphone_is_explained_and_loses_nothing(server):  # noqa: F811
+    text, warnings, typed, transcripts = blocked_microphone_message(
+        server, ["--use-fake-device-for-media-stream"])
+    assert "blocking the microphone" in text and "address bar" in text, text
+    assert warnings == 1
+    assert typed == "a typed draft that must survive"
+    assert transcripts == 0
+
+
+def test_a_browser_without_a_microphone_is_told_so(server):  # noqa: F811
+    text, warnings, typed, _ = blocked_microphone_message(server, [])
+    assert "No microphone was found" in text, text
+    assert warnings == 1
+    assert typed == "a typed draft that must survive"
