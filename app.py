@@ -22,6 +22,7 @@ from interviewer.llm.openai_transcribe import OpenAITranscriber, transcribe_pref
 from interviewer.grading.llm import Progress
 from interviewer.grading.models import Evidence, Grade
 from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn, stored_finals
+from interviewer.levels import DEFAULT_LEVEL, LEVEL_LABELS, LEVELS
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
                                  source_body, source_title, study_line, summary_rows)
@@ -169,6 +170,10 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
         style = st.radio("Mode", list(STYLES), format_func=STYLES.get, key="style",
                          help="Interview holds every score back until a debrief at the end, "
                          "as a real interviewer would")
+        level = st.radio("Interviewer level", list(LEVELS), index=LEVELS.index(DEFAULT_LEVEL),
+                         format_func=LEVEL_LABELS.get, key="level",
+                         help="which questions and follow-ups come first, and how much depth "
+                         "a good grade needs; kept with the interview")
         num = st.slider("Questions", 1, 10, 3, key="num_questions")
         follow = st.slider("Follow-ups per question", 0, 3, 1, key="follow_ups")
         st.toggle("Read questions aloud", key="read_aloud",
@@ -182,7 +187,8 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                      width="stretch"):
             try:
                 interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
-                                                          follow_ups=follow, style=style),
+                                                          follow_ups=follow, style=style,
+                                                          level=level),
                                           profile(), mode)
             except InterviewError as exc:
                 st.session_state.notice = f"{exc}: try another mode or more sections."
@@ -676,6 +682,7 @@ def history_page(service: InterviewService) -> None:
         mean_score = round(sum(scores) / len(scores), 1) if scores else None
         rows.append({"started": i["created_at"].replace("T", " ")[:16], "status": i["status"],
                      "mode": i["config"].get("style", "coach"),
+                     "level": i["config"].get("level", "mid"),
                      "sections": ", ".join(map(str, i["config"]["sections"])),
                      "answered": len(scores),
                      "mean score": "—" if mean_score is None else f"{mean_score:.1f}",

@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", nargs="+", default=[str(DATA), str(NATURAL)],
                    help="answers JSONL files (default: both shipped sets)")
     p.add_argument("--limit", type=int, help="grade only the first N answers")
+    p.add_argument("--level", choices=["junior", "mid", "senior"], default="mid",
+                   help="the interviewer level whose bar to grade at (default mid)")
     p.add_argument("--calibration", default="shipped", help=argparse.SUPPRESS)
     add_provider_args(p)
     p.add_argument("--json", action="store_true")
@@ -168,11 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(len(rows), "grading")
     grades, start = [], time.perf_counter()
     for i, row in enumerate(rows, 1):
-        g = grader.grade(kb.reference_for(kb.by_id[row["question_id"]]), row["answer"])
+        ref = kb.reference_for(kb.by_id[row["question_id"]])
+        g = grader.grade(ref.model_copy(update={"level": args.level}), row["answer"])
         grades.append(g)
         progress.step(i)
     result = {"data": [Path(d).name for d in args.data], "grader": grader.name,
               "model": getattr(grader, "model_label", None), "provider": args.provider,
+              "level": args.level,
               "answers": len(rows), "questions": len({r["question_id"] for r in rows}),
               **summarise(rows, grades),
               "seconds": round(time.perf_counter() - start, 1)}

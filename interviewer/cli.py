@@ -14,6 +14,7 @@ from .config import REPO_ROOT, load_settings
 from .guide import GuideError, classify, load_guide
 from .index_lock import IndexUnavailableError
 from .interview import stored_finals
+from .levels import DEFAULT_LEVEL, LEVELS, question_level
 
 
 class CLIError(Exception):
@@ -58,6 +59,9 @@ def cmd_questions(args) -> int:
         questions = [q for q in questions if q.section in args.section]
     if args.kind:
         questions = [q for q in questions if q.kind == args.kind]
+    if args.level:
+        questions = [q for q in questions
+                     if question_level(q.text, q.kind, q.section_title) == args.level]
     if args.count:
         print(len(questions))
     elif args.json:
@@ -146,6 +150,7 @@ def cmd_grade(args) -> int:
         offline = make_offline(settings.offline_grader)
     else:
         raise CLIError("give --question-id ID, or --question TEXT with --reference TEXT")
+    ref = ref.model_copy(update={"level": args.level})
     try:
         grader = make_grader(settings, offline)
     except LLMError as exc:
@@ -164,7 +169,7 @@ def cmd_grade(args) -> int:
 
             print(f"Transcript ({speech['engine']}): {answer}\n{metrics_line(speech)}\n")
         score = "no score" if grade.score is None else f"{grade.score}/10"
-        print(f"{score}  ({grade.grader_label})")
+        print(f"{score}  ({grade.grader_label}, {grade.level} bar)")
         for flag in grade.flags:
             print(f"! {flag}")
         print(grade.feedback)
@@ -348,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--guide", help="parse this guide file instead of the shipped one")
     q.add_argument("--section", type=int, nargs="+", help="only these section numbers")
     q.add_argument("--kind", help="only this kind (concept, coding, ...)")
+    q.add_argument("--level", choices=LEVELS,
+                   help="only questions whose estimated level is this (see interviewer.levels)")
     q.add_argument("--count", action="store_true", help="print the number of questions")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_questions)
@@ -377,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--offline-grader", choices=["offline", "embedding"],
                    help="offline grader: 'offline' (embeddings + claim judge, default) or "
                    "'embedding' (embeddings only); also INTERVIEWER_OFFLINE_GRADER")
+    g.add_argument("--level", choices=LEVELS, default=DEFAULT_LEVEL,
+                   help="the interviewer level whose bar to grade at (default mid)")
     g.add_argument("--model", help="model name for an LLM provider")
     g.add_argument("--base-url", help="server URL, e.g. http://localhost:11434/v1 for Ollama")
     g.set_defaults(func=cmd_grade)

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from statistics import mean
 from typing import Literal
 
+from .levels import DEFAULT_LEVEL, LEVELS
+
 Phase = Literal["asking", "done"]
 STYLES = ("coach", "interview")
 
@@ -34,10 +36,17 @@ class InterviewConfig:
     # "coach": feedback after every answer; "interview": the verdict waits for the
     # debrief at the end, as in a real interview. Turns are stored the same way.
     style: str = "coach"
+    # The interviewer's level (levels.LEVELS): which questions and probes come
+    # first and how strict the rubric is. Interviews stored before it was asked
+    # for have none and were graded at the mid-level bar.
+    level: str = DEFAULT_LEVEL
 
     def __post_init__(self):
         if self.style not in STYLES:
             raise InterviewError(f"unknown interview style {self.style!r}")
+        if self.level not in LEVELS:
+            raise InterviewError(f"unknown interviewer level {self.level!r}; choose one of "
+                                 f"{', '.join(LEVELS)}")
         if self.num_questions < 1:
             raise InterviewError("an interview needs at least one question")
         if self.follow_ups < 0:

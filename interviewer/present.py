@@ -33,7 +33,7 @@ def grader_caption(grade: Grade) -> str:
             est = " est." if u.get("estimated") else ""
             cost = f", ${u['cost_usd']:.4f}" if u.get("cost_usd") is not None else ""
             caption += f"; {u['input_tokens'] + u['output_tokens']:,} tokens{est}{cost}"
-        return caption
+        return caption + level_note(grade)
     if grade.grader == "embedding":
         caption = ("Graded by the offline embedding grader: key-point coverage with a local "
                    "embedding model, no LLM")
@@ -45,7 +45,12 @@ def grader_caption(grade: Grade) -> str:
                    "model, no LLM")
     if grade.fallback_reason:
         caption += " (fallback: the LLM grader failed)"
-    return caption
+    return caption + level_note(grade)
+
+
+def level_note(grade: Grade) -> str:
+    """'; junior bar' when a grade was held to a level other than mid (the default)."""
+    return "" if grade.level == "mid" else f"; held to the {grade.level} interviewer's bar"
 
 
 def contradiction_lines(grade: Grade) -> list[str]:

@@ -18,8 +18,10 @@ def interview_section(store: Store, interview_id: str, questions: dict) -> list[
     meta = next((i for i in store.interviews_any() if i["id"] == interview_id), None)
     lines = [f"## Interview {interview_id}"]
     if meta:
-        lines.append(f"Started {meta['created_at']} · status {meta['status']} · sections "
-                     f"{', '.join(map(str, meta['config']['sections']))}")
+        config = meta["config"]
+        lines.append(f"Started {meta['created_at']} · status {meta['status']} · "
+                     f"{config.get('style', 'coach')} mode · {config.get('level', 'mid')} "
+                     f"interviewer · sections {', '.join(map(str, config['sections']))}")
     for turn in store.turns(interview_id):
         q = questions.get(turn["question_id"])
         label = "Question" if turn["kind"] == "main" else "Follow-up"

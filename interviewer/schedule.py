@@ -59,11 +59,13 @@ def cards(events: list[dict]) -> dict[str, Card]:
 
 
 def plan(question_ids: list[str], history: dict[str, Card], mode: str = "mixed",
-         now: datetime | None = None) -> list[str]:
+         now: datetime | None = None, prefer=None) -> list[str]:
     """Question ids in the order to ask them.
 
     review: due questions only, most overdue first. new: never-seen only.
-    mixed: due first, then never-seen, then the rest by due date.
+    mixed: due first, then never-seen, then the rest by due date. `prefer`
+    (ids -> ids, e.g. the interviewer level's) reorders the never-seen ones;
+    due reviews keep the schedule's order, which is the point of a schedule.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
@@ -71,6 +73,8 @@ def plan(question_ids: list[str], history: dict[str, Card], mode: str = "mixed",
     due = sorted((q for q in question_ids if q in history and history[q].due <= now),
                  key=lambda q: history[q].due)
     unseen = [q for q in question_ids if q not in history]
+    if prefer is not None:
+        unseen = prefer(unseen)
     later = sorted((q for q in question_ids if q in history and history[q].due > now),
                    key=lambda q: history[q].due)
     if mode == "review":

@@ -19,6 +19,7 @@ from .guide import Question
 from .intents import IntentReader, Reading
 from .interview import Interview, InterviewConfig, InterviewError, Turn
 from .knowledge import KnowledgeBase
+from .levels import nearest_first, question_level
 from .schedule import GOOD, cards, mastery, plan
 from .store import Store
 from .talk import (HINT_COST, clarify_reply, dont_know_reply, hint_cap, next_hint, next_probe,
@@ -115,7 +116,10 @@ class InterviewService:
         history = self.cards(profile)
         pool = [q.id for q in self.kb.questions_in(config.sections)]
         random.Random(config.seed).shuffle(pool)
-        order = plan(pool, history, mode)
+        levels = {q.id: question_level(q.text, q.kind, q.section_title)
+                  for q in self.kb.questions_in(config.sections)}
+        order = plan(pool, history, mode,
+                     prefer=lambda ids: nearest_first(ids, levels, config.level))
         interview = Interview.start(config, self.kb.questions, order=order)
         previous = self.store.latest_open(profile)
         if previous and self.store.pending_answer(previous) is not None:
@@ -207,7 +211,8 @@ class InterviewService:
             return AnswerOutcome(status="empty", message=EMPTY_ANSWER_MESSAGE)
         graded_text, original_len = truncate_answer(answer, self.settings.max_answer_chars)
         question = self.question(turn.question_id)
-        base = self.kb.reference_for(question)
+        base = self.kb.reference_for(question).model_copy(
+            update={"level": interview.config.level})
         ref = base if turn.kind == "main" else \
             self.kb.follow_up_reference(base, turn.prompt, turn.target)
         return PendingGrade(answer=answer, original_len=original_len, base=base,

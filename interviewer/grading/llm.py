@@ -237,7 +237,7 @@ class LLMGrader(Grader):
         text, injected = split_injections(answer)
         if not text.strip():
             return offline
-        rubric = rubric_for(ref.kind)
+        rubric = rubric_for(ref.kind, ref.level)
         evidence = self.fit_evidence(ref, text)
         numbers = {e.n for e in evidence}
         request = self.user.render(
@@ -307,7 +307,7 @@ class LLMGrader(Grader):
     def fit_evidence(self, ref: ReferenceAnswer, answer: str) -> list[Evidence]:
         """Evidence in order (answer key first) within the token budget; the last cut short."""
         fixed = count_tokens(self.system.text + self.user.text + ref.question + answer
-                             + rubric_for(ref.kind).describe() + " ".join(ref.key_points))
+                             + rubric_for(ref.kind, ref.level).describe() + " ".join(ref.key_points))
         room = max(self.budget_tokens - fixed, 200)
         kept = []
         for ev in ref.evidence:
@@ -330,7 +330,7 @@ class LLMGrader(Grader):
 
     def _grade(self, ref: ReferenceAnswer, payload: LLMGradePayload, evidence: list[Evidence],
                offline: Grade, usage: Usage, injected: list[str]) -> Grade:
-        rubric = rubric_for(ref.kind)
+        rubric = rubric_for(ref.kind, ref.level)
         by_name = {c.name: c for c in payload.criteria}
         criteria = [CriterionScore(name=c.name, score=round(by_name[c.name].score, 1),
                                    weight=c.weight, level=level_for(by_name[c.name].score),
@@ -354,8 +354,9 @@ class LLMGrader(Grader):
             model_answer=payload.model_answer, follow_up=follow_up, follow_up_target=target,
             citations=[e for e in evidence if e.n in cited] or evidence[:1], flags=flags,
             grader="llm", model=self.chat.label, prompt_version=self.prompt_version,
-            question_id=ref.question_id, kind=rubric.kind, reference=ref.key_title,
-            usage=self._usage_dict(usage), cross_check_score=offline.score,
+            question_id=ref.question_id, kind=rubric.kind, level=rubric.level,
+            reference=ref.key_title, usage=self._usage_dict(usage),
+            cross_check_score=offline.score,
         )
 
     def _fallback(self, offline: Grade, reason: str, usage: Usage, prompt: str) -> Grade:

@@ -47,6 +47,8 @@ class ReferenceAnswer(BaseModel):
     key_title: str | None = None
     match: Literal["answer key", "retrieved key", "given reference"] = "answer key"
     probes: list[FollowUpProbe] = Field(default_factory=list)
+    # The interviewer's level (levels.LEVELS): how strict the rubric is, which probe first.
+    level: str = "mid"
 
 
 class CriterionScore(BaseModel):
@@ -99,6 +101,7 @@ class Grade(BaseModel):
     prompt_version: str | None = None
     question_id: str | None = None
     kind: str = "concept"
+    level: str = "mid"  # the interviewer level whose bar graded it
     reference: str | None = None
     answer_truncated: bool = False
     # The most this answer could score: below 10 after hints (see talk.HINT_COST).

@@ -26,6 +26,7 @@ import numpy as np
 from ..embeddings import Embedder, shared_embedder
 from . import features as F
 from .base import Grader
+from ..levels import depth_first, probe_order
 from .guards import gibberish_share, is_keyword_list, language_problem, split_injections
 from .models import CriterionScore, Evidence, Grade, KeyPointResult, ReferenceAnswer
 from .rubrics import level_for, rubric_for
@@ -65,14 +66,15 @@ class OfflineBase(Grader):
 
     def grade(self, ref: ReferenceAnswer, answer: str) -> Grade:
         """Grade one answer; an empty answer yields status 'empty' and no score."""
-        rubric = rubric_for(ref.kind)
+        rubric = rubric_for(ref.kind, ref.level)
         if not ref.key_points:
             return Grade(status="no_reference", grader=self.name, model=self.model_label,
                          question_id=ref.question_id, kind=rubric.kind, citations=ref.evidence,
                          feedback="No answer key covers this question yet, so it is not scored. "
                          "The related notes below may still help.")
         base = dict(grader=self.name, model=self.model_label, question_id=ref.question_id,
-                    kind=rubric.kind, citations=ref.evidence, model_answer=self._outline(ref),
+                    kind=rubric.kind, level=rubric.level, citations=ref.evidence,
+                    model_answer=self._outline(ref),
                     reference=ref.key_title or None)
         if not answer or not answer.strip():
             return Grade(status="empty", feedback="No answer was given. Type an answer, or skip "
@@ -200,7 +202,9 @@ class OfflineBase(Grader):
             value, reason = {
                 "coverage": (m.coverage, f"{m.covered_count} of {len(m.point_strength)} "
                              "key points found"),
-                "depth": (m.depth, "trade-offs, mechanisms and examples beyond the basics"),
+                "depth": (rubric.depth_value(m.depth),
+                          f"trade-offs, mechanisms and examples beyond the basics "
+                          f"({rubric.level} bar)"),
                 "clarity": (0.1 if keyword_list else m.clarity,
                             "bare list of terms" if keyword_list else "sentences, length and focus"),
                 "structure": (m.structure, "situation, actions, result, reflection"),
@@ -276,7 +280,8 @@ class OfflineBase(Grader):
         order = {"contradicted": 0, "missing": 1, "partly": 2}
         gaps = sorted((r for r in results if r.verdict in order),
                       key=lambda r: order[r.verdict])
-        return self.follow_up(ref, [r.point for r in gaps])
+        return self.follow_up(ref, probe_order([r.point for r in gaps], ref.key_points,
+                                               ref.level))
 
     def follow_up(self, ref: ReferenceAnswer, missing: list[str],
                   asked: Collection[str] = ()) -> tuple[str | None, str | None]:
@@ -286,6 +291,9 @@ class OfflineBase(Grader):
         interviewer would ask it, with its own key to grade the reply); a gap
         no probe covers gets a question made from the point's subject.
         """
+        if ref.depth_signals and SENIOR_DEPTH_PROBE not in asked \
+                and depth_first(ref.level, list(missing), ref.key_points):
+            return ref.depth_signals[0], SENIOR_DEPTH_PROBE
         for point in missing:
             index = ref.key_points.index(point) if point in ref.key_points else -1
             probe = next((p for p in ref.probes if index in p.points and p.question not in asked),
@@ -301,6 +309,12 @@ class OfflineBase(Grader):
                 "and what trade-off or failure mode would you watch for?")
         return None, ("Good coverage. What trade-off or failure mode would make you choose "
                       "differently in production?")
+
+
+# Asked instead of a peripheral gap when a senior candidate has the core right
+# (levels.depth_first): it names no key point, so it gives nothing away.
+SENIOR_DEPTH_PROBE = ("You have the core of it. Going deeper: where does this approach break "
+                      "down in a real system, and what would you do instead?")
 
 
 class EmbeddingGrader(OfflineBase):

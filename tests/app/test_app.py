@@ -256,3 +256,16 @@ def test_history_replays_a_spoken_answer_and_shows_speaking_over_time(app, fresh
     assert any("1 spoken answer" in c.value for c in at.caption)
     assert any("Spoken answer, transcribed offline" in c.value for c in at.caption)
     assert at.get("audio"), "the kept recording is offered for replay"
+
+
+def test_the_interviewer_level_is_chosen_at_the_start_shown_on_grades_and_in_history(app):
+    at = app().run()
+    assert at.sidebar.radio(key="level").value == "mid"
+    at.sidebar.radio(key="level").set_value("senior")
+    at = start(at, questions=1, follow_ups=0)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert not at.exception, at.exception
+    assert any("held to the senior interviewer's bar" in c for c in captions(at))
+    at.segmented_control(key="view").set_value("History").run()
+    assert not at.exception, at.exception
+    assert at.table[0].value["level"].tolist() == ["senior"]

@@ -7,6 +7,7 @@ comes from the real grader with the real packaged model.
 from __future__ import annotations
 
 import pytest
+from interviewer.grading.offline import SENIOR_DEPTH_PROBE
 
 ANSWERS = {
     "q04-528ca2": {  # What is RAG and why is it important?
@@ -202,3 +203,32 @@ def test_the_follow_up_is_the_keys_probe_and_its_reply_is_graded_against_the_pro
     # A second follow-up on the same gaps asks something new.
     _, again = grader.follow_up(ref, g.missing, asked={g.follow_up})
     assert again and again != g.follow_up
+
+
+def test_the_interviewer_level_sets_the_bar_not_the_points_found(kb, grader):
+    # A correct answer that explains the mechanism and names fixes but reasons
+    # about no trade-off: nearer a junior's bar than a senior's.
+    question = kb.by_id["q01-3f9ce9"]
+    answer = ("Vanishing gradients happen when backpropagation multiplies many small "
+              "derivatives through the layers, so the gradient shrinks exponentially and the "
+              "early layers stop learning. Sigmoid and tanh saturate and make it worse. ReLU, "
+              "good initialisation, normalisation and residual connections fix it.")
+    grades = {level: grader.grade(kb.reference_for(question).model_copy(
+        update={"level": level}), answer) for level in ("junior", "mid", "senior")}
+    scores = {lv: g.score for lv, g in grades.items()}
+    assert scores["junior"] >= scores["mid"] >= scores["senior"], scores
+    assert scores["junior"] - scores["senior"] >= 0.3, scores
+    assert all(g.level == lv for lv, g in grades.items())
+    # The key points found do not depend on the level, only the bar does.
+    assert grades["junior"].covered == grades["mid"].covered == grades["senior"].covered
+
+
+def test_a_senior_interviewer_probes_depth_once_the_core_is_covered(kb, grader):
+    question = kb.by_id["q01-3f9ce9"]
+    ref = kb.reference_for(question)
+    answer = " ".join(ref.key_points[:4])  # the central points, not the last ones
+    senior = grader.grade(ref.model_copy(update={"level": "senior"}), answer)
+    mid = grader.grade(ref, answer)
+    assert not set(ref.key_points[:3]) & set(senior.missing + senior.partly)
+    assert senior.follow_up == SENIOR_DEPTH_PROBE
+    assert mid.follow_up != SENIOR_DEPTH_PROBE and mid.follow_up_target in ref.key_points[4:]

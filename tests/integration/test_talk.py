@@ -159,3 +159,28 @@ def test_study_next_lists_weak_questions_first_with_their_notes(service, kb):
     assert study[0]["status"] == "didn't know" and study[0]["score"] == 0.0
     weak = next(s for s in study if s["status"] == "graded")
     assert weak["missed"] and weak["note"].startswith("knowledge/notes/")
+
+
+def test_the_interviewer_level_picks_the_first_questions_and_is_stored(service, kb):
+    from interviewer.levels import question_level
+
+    def level_of(qid):
+        q = kb.by_id[qid]
+        return question_level(q.text, q.kind, q.section_title)
+
+    for level in ("junior", "senior"):
+        interview = service.start(InterviewConfig(sections=[4], num_questions=3, seed=3,
+                                                  level=level), f"level-{level}")
+        assert [level_of(q) for q in interview.question_ids] == [level] * 3
+        assert service.store.latest_open(f"level-{level}").config.level == level
+
+
+def test_an_interview_answer_is_graded_at_the_interviews_level(service):
+    interview = service.start(
+        InterviewConfig(sections=[4], num_questions=1, seed=3, level="senior"), "level-grade")
+    outcome = service.submit(interview, "Retrieval augmented generation retrieves passages "
+                             "from an index and adds them to the prompt so the model answers "
+                             "from them and can cite them.")
+    assert outcome.grade.level == "senior"
+    stored = service.store.turns(interview.id)[0]["grade"]
+    assert stored["level"] == "senior"
