@@ -21,11 +21,13 @@ from interviewer.llm import LLMError, make_grader
 from interviewer.llm.openai_transcribe import OpenAITranscriber, transcribe_preferring
 from interviewer.grading.llm import Progress
 from interviewer.grading.models import Evidence, Grade
-from interviewer.interview import Interview, InterviewConfig, InterviewError, Turn, stored_finals
+from interviewer.interview import (Interview, InterviewConfig, InterviewError, Turn, mmss,
+                                   stored_finals)
 from interviewer.levels import DEFAULT_LEVEL, LEVEL_LABELS, LEVELS
 from interviewer.knowledge import KnowledgeBase
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
-                                 source_body, source_title, study_line, summary_rows)
+                                 source_body, source_title, study_line, summary_rows,
+                                 time_columns)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.speaking import (metrics_line, speaking_history, speaking_metrics,
@@ -37,6 +39,7 @@ from interviewer.waiting import BackgroundStream
 
 STYLES = {"coach": "Coach: feedback after every answer",
           "interview": "Interview: the verdict at the end"}
+TIME_LIMITS = [None, 60, 120, 180, 300]
 MODES = {"mixed": "Mixed: due reviews, then new", "review": "Review due only",
          "new": "New questions only"}
 
@@ -174,6 +177,10 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                          format_func=LEVEL_LABELS.get, key="level",
                          help="which questions and follow-ups come first, and how much depth "
                          "a good grade needs; kept with the interview")
+        limit = st.selectbox("Time per question", TIME_LIMITS, key="time_limit",
+                             format_func=lambda s: "Untimed" if s is None else f"{s // 60} min",
+                             help="a countdown under each question and follow-up; an answer "
+                             "after it is still graded, and marked late")
         num = st.slider("Questions", 1, 10, 3, key="num_questions")
         follow = st.slider("Follow-ups per question", 0, 3, 1, key="follow_ups")
         st.toggle("Read questions aloud", key="read_aloud",
@@ -188,7 +195,7 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
             try:
                 interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
                                                           follow_ups=follow, style=style,
-                                                          level=level),
+                                                          level=level, time_limit=limit),
                                           profile(), mode)
             except InterviewError as exc:
                 st.session_state.notice = f"{exc}: try another mode or more sections."
@@ -364,6 +371,8 @@ def render_turn(interview: Interview, turn: Turn, i: int,
         return
     with st.chat_message("user"):
         st.markdown(plain_markdown(turn.answer))
+        if turn.seconds is not None and interview.config.time_limit:
+            st.caption(timing_line(turn.seconds, turn.late, interview.config.time_limit))
         if turn.speech:
             render_speech(turn.speech)
         if audio is not None:
@@ -379,6 +388,63 @@ def render_turn(interview: Interview, turn: Turn, i: int,
         return
     with st.chat_message("assistant", avatar=":material/grading:"):
         render_feedback(Grade(**turn.grade), key=f"t{i}")
+
+
+COUNTDOWN_HTML = '<div class="clock" role="timer"></div>'
+COUNTDOWN_CSS = """
+.clock { font-size: 0.95rem; color: var(--st-text-color); opacity: 0.8; }
+.clock.late { color: #b3261e; opacity: 1; }
+"""
+# Counts down in the browser from the seconds left when the page was drawn,
+# so the server is not rerun every second; past zero it says the answer will
+# be marked late (it is still accepted and graded).
+COUNTDOWN_JS = """
+export default function(component) {
+  const { data, parentElement } = component;
+  const clock = parentElement.querySelector(".clock");
+  const end = Date.now() + data.remaining * 1000;
+  const mmss = (s) => Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  const tick = () => {
+    const left = Math.round((end - Date.now()) / 1000);
+    clock.dataset.left = String(Math.max(0, left));
+    if (left > 0) {
+      clock.textContent = "Time left: " + mmss(left) + " of " + mmss(data.limit);
+    } else {
+      clock.textContent = "Time's up (" + mmss(data.limit) + "). You can still answer: "
+        + "it will be graded and marked late.";
+      clock.classList.add("late");
+    }
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
+  return () => clearInterval(timer);
+}
+"""
+
+
+@st.cache_resource
+def countdown_component():
+    """The countdown, registered once per server."""
+    return st.components.v2.component("interviewer.countdown", html=COUNTDOWN_HTML,
+                                      css=COUNTDOWN_CSS, js=COUNTDOWN_JS)
+
+
+def countdown(interview: Interview, now: float) -> None:
+    """The time left for the waiting prompt, counting down in the browser."""
+    turn = interview.pending
+    if turn is None or turn.asked_at is None:
+        return
+    limit = interview.config.time_limit
+    remaining = max(0, round(turn.asked_at + limit - now))
+    seq = interview.turns.index(turn)
+    countdown_component()(key=f"countdown-{interview.id}-{seq}",
+                          data={"remaining": remaining, "limit": limit})
+
+
+def timing_line(seconds: float, late: bool, limit: int) -> str:
+    """'Answered in 1:05 of 2:00', or the same marked late."""
+    return (f":material/timer_off: Answered in {mmss(seconds)}, over the {mmss(limit)} limit: "
+            "late" if late else f":material/timer: Answered in {mmss(seconds)} of {mmss(limit)}")
 
 
 def render_speech(speech: dict) -> None:
@@ -472,7 +538,10 @@ def microphone_check() -> None:
                                     default={"microphone": None},
                                     on_microphone_change=lambda: None)
     advice = microphone_advice(result.microphone)
-    if advice:
+    # No device is a fact about the computer, not a mistake: a quieter note.
+    if advice and result.microphone == "nodevice":
+        st.info(advice, icon=":material/mic_off:")
+    elif advice:
         st.warning(advice, icon=":material/mic_off:")
 
 
@@ -638,6 +707,8 @@ def main() -> None:
         st.caption("You can also ask me to clarify or repeat the question, ask for a hint "
                    f"(each lowers this question's maximum by {HINT_COST:g}), or say you don't "
                    "know.")
+    if held is None and interview.config.time_limit:
+        countdown(interview, service.clock())
     if held is None and st.button("Skip this question", key="skip"):
         service.skip(interview)
         st.rerun()
@@ -686,6 +757,7 @@ def history_page(service: InterviewService) -> None:
                      "sections": ", ".join(map(str, i["config"]["sections"])),
                      "answered": len(scores),
                      "mean score": "—" if mean_score is None else f"{mean_score:.1f}",
+                     **time_columns(turns, i["config"].get("time_limit")),
                      "id": i["id"]})
         if mean_score is not None:
             over_time.append({"when": i["created_at"][:16], "mean score": mean_score})

@@ -40,6 +40,9 @@ class InterviewConfig:
     # first and how strict the rubric is. Interviews stored before it was asked
     # for have none and were graded at the mid-level bar.
     level: str = DEFAULT_LEVEL
+    # Timed practice: seconds allowed per prompt (question or follow-up), None
+    # for untimed. A late answer is still graded, and marked late.
+    time_limit: int | None = None
 
     def __post_init__(self):
         if self.style not in STYLES:
@@ -47,6 +50,8 @@ class InterviewConfig:
         if self.level not in LEVELS:
             raise InterviewError(f"unknown interviewer level {self.level!r}; choose one of "
                                  f"{', '.join(LEVELS)}")
+        if self.time_limit is not None and self.time_limit < 10:
+            raise InterviewError("a time limit needs at least 10 seconds per question")
         if self.num_questions < 1:
             raise InterviewError("an interview needs at least one question")
         if self.follow_ups < 0:
@@ -72,6 +77,12 @@ class Turn:
     dont_know: bool = False  # closed by "I don't know": no grade, 0 for mastery
     # A spoken answer's speaking feedback (speaking.speaking_metrics), else None.
     speech: dict | None = None
+    # Timing, stamped by the service (the machine reads no clock): when the
+    # prompt was first shown (epoch seconds), how long the answer took, and
+    # whether that ran over the interview's time limit.
+    asked_at: float | None = None
+    seconds: float | None = None
+    late: bool = False
 
     @property
     def answered(self) -> bool:
@@ -210,8 +221,23 @@ class Interview:
         turn = self.turns[i]
         del self.turns[i + 1:]
         turn.answer, turn.grade, turn.dont_know, turn.speech = None, None, False, None
+        turn.seconds, turn.late = None, False
         self.phase = "asking"
         return turn, len(later)
+
+    def stamp(self, now: float) -> None:
+        """Mark when the waiting prompt was first shown (a no-op once marked)."""
+        turn = self.pending
+        if turn is not None and turn.asked_at is None:
+            turn.asked_at = now
+
+    def timing(self, submitted: float | None) -> tuple[float | None, bool]:
+        """(seconds taken, late) for an answer to the waiting prompt submitted then."""
+        turn = self._require_pending()
+        if submitted is None or turn.asked_at is None:
+            return None, False
+        seconds = round(max(0.0, submitted - turn.asked_at), 1)
+        return seconds, bool(self.config.time_limit and seconds > self.config.time_limit)
 
     def skip(self) -> Turn:
         """Skip the pending turn (and the rest of its follow-ups)."""
@@ -289,6 +315,14 @@ class Interview:
             questions=dict(data["questions"]), id=data["id"],
             turns=[Turn(**t) for t in data["turns"]], phase=data["phase"],
         )
+
+
+def mmss(seconds: float | None) -> str:
+    """Seconds as minutes:seconds ("3:05"); an em dash for none."""
+    if seconds is None:
+        return "—"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 # A follow-up answer counts half as much as the main answer: it is graded

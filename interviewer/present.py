@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .grading.models import Evidence, Grade
+from .interview import mmss
 
 
 def score_text(grade: Grade) -> str:
@@ -119,3 +120,14 @@ def study_line(item: dict) -> str:
         more = len(item["missed"]) - len(shown)
         line += "; missed: " + "; ".join(shown) + (f" (and {more} more)" if more else "")
     return line
+
+
+def time_columns(turns: list[dict], limit: int | None) -> dict:
+    """History's timing columns for one interview's stored turns: the mean time per
+    answer and how many ran over the limit (dashes when it was untimed)."""
+    times = [t["seconds"] for t in turns if t.get("seconds") is not None and not t["skipped"]]
+    if not limit:
+        return {"time limit": "—", "time per answer": "—", "late": "—"}
+    return {"time limit": mmss(limit),
+            "time per answer": mmss(sum(times) / len(times)) if times else "—",
+            "late": sum(bool(t.get("late")) for t in turns)}

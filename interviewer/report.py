@@ -7,6 +7,7 @@ import os
 import re
 from datetime import datetime
 
+from .interview import mmss
 from .store import Store
 
 
@@ -21,7 +22,10 @@ def interview_section(store: Store, interview_id: str, questions: dict) -> list[
         config = meta["config"]
         lines.append(f"Started {meta['created_at']} · status {meta['status']} · "
                      f"{config.get('style', 'coach')} mode · {config.get('level', 'mid')} "
-                     f"interviewer · sections {', '.join(map(str, config['sections']))}")
+                     f"interviewer · "
+                     + (f"{mmss(config['time_limit'])} per question · "
+                        if config.get("time_limit") else "")
+                     + f"sections {', '.join(map(str, config['sections']))}")
     for turn in store.turns(interview_id):
         q = questions.get(turn["question_id"])
         label = "Question" if turn["kind"] == "main" else "Follow-up"
@@ -32,6 +36,10 @@ def interview_section(store: Store, interview_id: str, questions: dict) -> list[
             lines.append("_Skipped._")
             continue
         lines += ["", "**Answer:** " + (turn["answer"] or "").strip()]
+        limit = (meta or {}).get("config", {}).get("time_limit")
+        if limit and turn.get("seconds") is not None:
+            lines.append(f"\n_Answered in {mmss(turn['seconds'])} of {mmss(limit)}"
+                         + (": late._" if turn.get("late") else "._"))
         grade = turn["grade"] or {}
         if grade.get("score") is not None:
             who = grade.get("grader", "?") + (f" ({grade['model']})" if grade.get("model") else "")

@@ -8,6 +8,7 @@ graded, stored with its grade, and only then returned for display.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,7 +18,7 @@ from .grading.base import Grader
 from .grading.registry import make_offline
 from .guide import Question
 from .intents import IntentReader, Reading
-from .interview import Interview, InterviewConfig, InterviewError, Turn
+from .interview import Interview, InterviewConfig, InterviewError, Turn, mmss
 from .knowledge import KnowledgeBase
 from .levels import nearest_first, question_level
 from .schedule import GOOD, cards, mastery, plan
@@ -90,6 +91,7 @@ class InterviewService:
         self.grader = grader or make_offline(settings.offline_grader, kb.embedder)
         self.warmup = None  # a thread loading the model, set by the app
         self.reader = IntentReader(kb.embedder.encode_cached)
+        self.clock = time.time  # epoch seconds; timed practice reads it, tests replace it
 
     def wait_until_ready(self) -> None:
         """Block until the background warm-up (model load, index check) is done."""
@@ -101,6 +103,7 @@ class InterviewService:
         other = InterviewService(self.settings, self.kb, self.store, grader)
         other.warmup = self.warmup
         other.reader = self.reader
+        other.clock = self.clock
         return other
 
     # -- lifecycle ---------------------------------------------------------------
@@ -128,6 +131,7 @@ class InterviewService:
                                  "let it finish first")
         if previous:
             self.store.abandon(previous.id)
+        interview.stamp(self.clock())
         self.store.save_new(interview, profile)
         return interview
 
@@ -167,7 +171,7 @@ class InterviewService:
             kept, why = self.audio_room(self.store.profile_of(interview.id), len(audio[0]))
             speech["audio_kept"], speech["audio_note"] = kept, why
             audio = audio if kept else None
-        self.store.save_pending(interview, answer, speech, audio)
+        self.store.save_pending(interview, answer, speech, audio, submitted_at=self.clock())
         return None
 
     def audio_room(self, profile: str, size: int) -> tuple[bool, str | None]:
@@ -243,8 +247,14 @@ class InterviewService:
             grade.answer_truncated = True
             grade.flags.insert(0, f"Your answer was {pending.original_len:,} characters; only the "
                                f"first {self.settings.max_answer_chars:,} were graded.")
+        seconds, late = interview.timing(self.store.pending_submitted_at(interview))
+        if late:
+            grade.flags.insert(0, f"Answered in {mmss(seconds)}, over the "
+                                  f"{mmss(interview.config.time_limit)} limit: marked late "
+                                  "(graded as usual).")
         interview.record_answer(pending.answer, grade.model_dump(mode="json"))
-        turn.speech = speech
+        turn.speech, turn.seconds, turn.late = speech, seconds, late
+        interview.stamp(self.clock())
         self.store.save_turn(interview, turn)
         return AnswerOutcome(status=grade.status, turn=turn, grade=grade,
                              truncated_from=pending.original_len)
@@ -270,7 +280,10 @@ class InterviewService:
 
     def skip(self, interview: Interview) -> Turn:
         """Skip the pending turn and store that."""
+        seconds, _ = interview.timing(self.clock())
         turn = interview.skip()
+        turn.seconds = seconds  # time spent before moving on; a skip is never late
+        interview.stamp(self.clock())
         self.store.save_turn(interview, turn)
         return turn
 
@@ -324,7 +337,10 @@ class InterviewService:
             if probe is not None:
                 ref_points = self.kb.reference_for(question).key_points
                 target = ref_points[probe.points[0]] if probe.points else None
+            seconds, _ = interview.timing(self.clock())
             interview.record_dont_know(message, probe.question if probe else None, target)
+            turn.seconds = seconds
+            interview.stamp(self.clock())
             self.store.save_turn(interview, turn)
             return turn
         else:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .interview import Interview, InterviewError, Turn
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -82,6 +82,14 @@ _MIGRATIONS: dict[int, str] = {
         created_at TEXT NOT NULL,
         PRIMARY KEY (interview_id, seq)
     );
+    """,
+    # v5: timed practice. When an answer was submitted (epoch seconds, so the
+    # time taken survives a crash between submitting and grading), and on each
+    # turn the time taken and whether it ran over the interview's limit.
+    5: """
+    ALTER TABLE pending_answers ADD COLUMN submitted_at REAL;
+    ALTER TABLE turns ADD COLUMN seconds REAL;
+    ALTER TABLE turns ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
     """,
 }
 
@@ -175,7 +183,8 @@ class Store:
             )
 
     def save_pending(self, interview: Interview, answer: str, speech: dict | None = None,
-                     audio: tuple[bytes, str] | None = None) -> None:
+                     audio: tuple[bytes, str] | None = None,
+                     submitted_at: float | None = None) -> None:
         """Store a submitted answer of the pending turn before it is graded.
 
         A spoken answer brings its speaking feedback and, when kept, its
@@ -187,9 +196,9 @@ class Store:
         seq = interview.turns.index(turn)
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO pending_answers (interview_id, seq, answer,"
-                         " created_at, speech) VALUES (?, ?, ?, ?, ?)",
+                         " created_at, speech, submitted_at) VALUES (?, ?, ?, ?, ?, ?)",
                          (interview.id, seq, answer, _now(),
-                          json.dumps(speech) if speech else None))
+                          json.dumps(speech) if speech else None, submitted_at))
             conn.execute("DELETE FROM answer_audio WHERE interview_id = ? AND seq = ?",
                          (interview.id, seq))
             if audio is not None:
@@ -199,13 +208,21 @@ class Store:
 
     def pending_speech(self, interview: Interview) -> dict | None:
         """The speaking feedback stored with the pending turn's answer, if it was spoken."""
+        row = self._pending_row(interview, "speech")
+        return json.loads(row["speech"]) if row and row["speech"] else None
+
+    def pending_submitted_at(self, interview: Interview) -> float | None:
+        """When the pending turn's stored answer was submitted (epoch seconds)."""
+        row = self._pending_row(interview, "submitted_at")
+        return row["submitted_at"] if row else None
+
+    def _pending_row(self, interview: Interview, column: str):
         turn = interview.pending
         if turn is None:
             return None
-        row = self._conn.execute(
-            "SELECT speech FROM pending_answers WHERE interview_id = ? AND seq = ?",
+        return self._conn.execute(
+            f"SELECT {column} FROM pending_answers WHERE interview_id = ? AND seq = ?",
             (interview.id, interview.turns.index(turn))).fetchone()
-        return json.loads(row["speech"]) if row and row["speech"] else None
 
     def audio(self, interview_id: str, seq: int) -> tuple[bytes, str] | None:
         """A kept recording of an answer: (bytes, MIME type)."""
@@ -247,12 +264,13 @@ class Store:
         with self._write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO turns (interview_id, seq, question_id, kind, prompt,"
-                " answer, skipped, score, grader, grade, created_at, speech)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " answer, skipped, score, grader, grade, created_at, speech, seconds, late)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (interview.id, seq, turn.question_id, turn.kind, turn.prompt, turn.answer,
                  int(turn.skipped), score, grade.get("grader"),
                  json.dumps(grade) if turn.grade else None, _now(),
-                 json.dumps(turn.speech) if turn.speech else None),
+                 json.dumps(turn.speech) if turn.speech else None, turn.seconds,
+                 int(turn.late)),
             )
             conn.execute(
                 "UPDATE interviews SET state = ?, status = ?, updated_at = ? WHERE id = ?",

@@ -269,3 +269,18 @@ def test_the_interviewer_level_is_chosen_at_the_start_shown_on_grades_and_in_his
     at.segmented_control(key="view").set_value("History").run()
     assert not at.exception, at.exception
     assert at.table[0].value["level"].tolist() == ["senior"]
+
+
+def test_timed_practice_counts_down_stores_the_time_and_history_shows_it(app):
+    at = app().run()
+    at.sidebar.selectbox(key="time_limit").set_value(60)
+    at = start(at, questions=1, follow_ups=0)
+    assert not at.exception, at.exception
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert not at.exception, at.exception
+    timing = [c for c in captions(at) if "Answered in" in c]
+    assert len(timing) == 1 and timing[0].endswith("of 1:00"), timing
+    at.segmented_control(key="view").set_value("History").run()
+    table = at.table[0].value
+    assert table["time limit"].tolist() == ["1:00"] and table["late"].tolist() == [0]
+    assert table["time per answer"].tolist()[0].startswith("0:")

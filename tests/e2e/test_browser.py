@@ -313,3 +313,27 @@ def test_killing_the_app_while_grading_keeps_the_answer_and_grades_it_after_rest
     assert len(rows) == 1 and rows[0][0] == sent
     assert rows[0][1] is not None and rows[0][2] in ("offline", "embedding")
     assert conn.execute("SELECT count(*) FROM pending_answers").fetchone()[0] == 0
+
+
+def test_timed_practice_counts_down_in_the_browser(server, repo):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = launch(pw)
+        page.goto(server)
+        page.get_by_test_id("stSelectbox").filter(has_text="Time per question").click(
+            timeout=60_000)
+        page.get_by_role("option", name="1 min").click()
+        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+        expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+        clock = page.locator(".clock")
+        expect(clock).to_contain_text("Time left: 0:", timeout=30_000)
+        expect(clock).to_contain_text("of 1:00")
+        first = int(clock.get_attribute("data-left"))
+        page.wait_for_timeout(2_500)
+        later = int(clock.get_attribute("data-left"))
+        assert 0 < later < first <= 60, (first, later)
+        page.screenshot(path=str(repo / "test-artifacts" / "countdown.png"))
+        answer(page)
+        expect(page.get_by_text("Answered in 0:").first).to_be_visible(timeout=180_000)
+        browser.close()

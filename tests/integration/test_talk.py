@@ -184,3 +184,51 @@ def test_an_interview_answer_is_graded_at_the_interviews_level(service):
     assert outcome.grade.level == "senior"
     stored = service.store.turns(interview.id)[0]["grade"]
     assert stored["level"] == "senior"
+
+
+class Clock:
+    """A settable clock for the service (timed practice), in epoch seconds."""
+
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_timed_practice_stores_time_taken_and_marks_a_late_answer_still_graded(service, kb):
+    clock = Clock()
+    service.clock = clock
+    iv = service.start(InterviewConfig(sections=[4], num_questions=2, follow_ups=0, seed=5,
+                                       time_limit=120), "timed")
+    first = iv.pending
+    clock.now += 150  # over the two-minute limit
+    late = service.submit(iv, " ".join(kb.key_for(first.question_id).key_points))
+    assert late.grade.status == "graded" and late.grade.score > 5
+    assert late.grade.flags[0].startswith("Answered in 2:30, over the 2:00 limit: marked late")
+    assert (late.turn.seconds, late.turn.late) == (150.0, True)
+    # The next question's clock starts when it is asked, not when the interview began.
+    assert iv.pending.asked_at == clock.now
+    clock.now += 40
+    on_time = service.submit(iv, "Retrieval adds passages from an index to the prompt.")
+    assert (on_time.turn.seconds, on_time.turn.late) == (40.0, False)
+    assert not any("late" in f for f in on_time.grade.flags)
+    rows = service.store.turns(iv.id)
+    assert [(r["seconds"], r["late"]) for r in rows] == [(150.0, 1), (40.0, 0)]
+
+
+def test_the_time_taken_is_when_the_answer_was_sent_even_if_grading_waits_for_a_restart(
+        service, kb):
+    clock = Clock()
+    service.clock = clock
+    iv = service.start(InterviewConfig(sections=[4], num_questions=1, follow_ups=0, seed=5,
+                                       time_limit=60), "restart")
+    clock.now += 30
+    assert service.accept(iv, "Retrieval adds passages from an index to the prompt.") is None
+    clock.now += 600  # the app died; the stored answer is graded after a restart
+    resumed = service.resume("restart")
+    pending = service.begin(resumed, service.pending_answer(resumed))  # as the app does
+    for _ in pending.stream:
+        pass
+    outcome = service.finish(resumed, pending)
+    assert (outcome.turn.seconds, outcome.turn.late) == (30.0, False)

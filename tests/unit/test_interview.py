@@ -130,7 +130,8 @@ def test_final_score_keeps_the_hint_cap_and_counts_a_dont_know_follow_up_as_zero
 
 
 @pytest.mark.parametrize("kwargs", [dict(sections=[1], num_questions=0),
-                                    dict(sections=[1], follow_ups=-1)])
+                                    dict(sections=[1], follow_ups=-1),
+                                    dict(sections=[1], time_limit=5)])
 def test_invalid_config(kwargs):
     with pytest.raises(InterviewError):
         InterviewConfig(**kwargs)
@@ -206,3 +207,31 @@ def test_history_uses_the_same_final_scores_from_stored_turns():
         {"kind": "follow_up", "score": None, "skipped": 1, "grade": None},
     ]
     assert stored_finals(stored) == [6.7, 7.0]
+
+
+def test_timing_is_stamped_from_outside_measured_and_marked_late():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=0,
+                                         time_limit=60), BANK)
+    assert iv.pending.asked_at is None  # the machine reads no clock
+    assert iv.timing(1070.0) == (None, False)
+    iv.stamp(1000.0)
+    iv.stamp(1030.0)  # a rerun does not restart the clock
+    assert iv.pending.asked_at == 1000.0
+    assert iv.timing(1045.26) == (45.3, False)
+    assert iv.timing(1060.5) == (60.5, True)
+    untimed = Interview.start(InterviewConfig(sections=[1], num_questions=1), BANK)
+    untimed.stamp(0.0)
+    assert untimed.timing(900.0) == (900.0, False)  # timed, never late
+
+
+def test_timing_round_trips_and_a_taken_back_answer_loses_it():
+    iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=0,
+                                         time_limit=60), BANK)
+    iv.stamp(10.0)
+    turn = iv.record_answer("an answer", graded(follow_up=None))
+    turn.seconds, turn.late = 75.0, True
+    back = Interview.from_dict(json.loads(json.dumps(iv.to_dict())))
+    assert (back.turns[0].asked_at, back.turns[0].seconds, back.turns[0].late) == (10.0, 75.0, True)
+    assert back.config.time_limit == 60
+    reopened, _ = back.reopen_last()
+    assert (reopened.seconds, reopened.late, reopened.asked_at) == (None, False, 10.0)

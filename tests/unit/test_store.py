@@ -91,7 +91,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_data(tmp_path):
     conn.commit()
     conn.close()
     store = Store(db)
-    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert store.latest_open().id == iv.id
     assert store.turns(iv.id)[0]["answer"] == "old answer"
     assert store.graded_events()[0]["score"] == 5.5
