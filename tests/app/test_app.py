@@ -195,6 +195,8 @@ def test_interview_mode_holds_every_score_until_the_debrief(app):
     at = app().run()
     at.sidebar.radio(key="style").set_value("interview")
     at = start(at, questions=2, follow_ups=1)
+    at.chat_input(key="answer").set_value("Could you clarify what you mean?").run()
+    assert "Clarification (not graded)" in captions(at)
     at.chat_input(key="answer").set_value("Could you give me a hint?").run()
     at.chat_input(key="answer").set_value(ANSWER).run()  # main answer, after a hint
     assert not at.exception, at.exception

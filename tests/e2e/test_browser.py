@@ -149,9 +149,16 @@ def test_interview_mode_ends_in_a_debrief_in_the_browser(server, repo):
         page.get_by_text("Interview: the verdict at the end").click(timeout=60_000)
         page.get_by_role("button", name="Start new interview").click(timeout=60_000)
         expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+        # Talking to the interviewer first: none of it is graded.
+        answer(page, "Could you clarify what you mean?")
+        expect(page.get_by_text("Clarification (not graded)")).to_be_visible(timeout=120_000)
+        answer(page, "Can I get a hint?")
+        expect(page.get_by_text("Here's a nudge").first).to_be_visible(timeout=120_000)
         for n in range(1, 4):
             answer(page)
             expect(page.get_by_text("Follow-up 1").nth(n - 1)).to_be_visible(timeout=180_000)
+            # No verdict before the debrief.
+            expect(page.get_by_text(re.compile(r"^Graded by"))).to_have_count(0)
             answer(page, "I don't know")
             if n < 3:
                 expect(page.get_by_text(f"Question {n + 1} of 3")).to_be_visible(timeout=60_000)
@@ -161,6 +168,9 @@ def test_interview_mode_ends_in_a_debrief_in_the_browser(server, repo):
         # Scores only in the debrief: one card per graded answer, with its sources.
         cards = page.get_by_text(re.compile(r"^Graded by the offline grader"))
         expect(cards).to_have_count(3)
+        # The first question's hint lowered its maximum, and the debrief says so.
+        expect(page.get_by_text("(max 8.5)").first).to_be_visible()
+        expect(page.get_by_text("You took 1 hint").first).to_be_visible()
         expect(page.get_by_text("What to study next")).to_be_visible()
         page.get_by_role("heading", name="Debrief").scroll_into_view_if_needed()
         page.screenshot(path=str(repo / "test-artifacts" / "debrief.png"), full_page=True)
@@ -196,6 +206,33 @@ def test_one_turn_graded_by_an_openai_compatible_server(llm_env, fake_llm, serve
         browser.close()
     assert fake_llm.requests[0]["body"]["stream"] is True
     assert ANSWER in fake_llm.requests[0]["body"]["messages"][1]["content"]
+
+
+def test_an_interview_mode_interview_graded_by_an_llm_ends_in_its_debrief(llm_env, fake_llm,
+                                                                          server, repo):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser, page = launch(pw)
+        page.goto(server)
+        page.get_by_text("Interview: the verdict at the end").click(timeout=60_000)
+        slider = page.get_by_test_id("stSlider").filter(has_text="Questions").get_by_role(
+            "slider")
+        slider.focus()
+        slider.press("Home")  # one question
+        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+        expect(page.get_by_text("Question 1 of 1")).to_be_visible(timeout=60_000)
+        answer(page)
+        # The LLM's follow-up, built from the answer; still no verdict.
+        expect(page.get_by_text("What does this cost you in production").first).to_be_visible(
+            timeout=180_000)
+        expect(page.get_by_text(re.compile(r"^Graded by"))).to_have_count(0)
+        answer(page, "I don't know")
+        expect(page.get_by_role("heading", name="Debrief")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Graded by the LLM grader (openai-compatible · tiny)").first
+               ).to_be_visible()
+        page.screenshot(path=str(repo / "test-artifacts" / "debrief-llm.png"), full_page=True)
+        browser.close()
 
 
 def test_history_page_in_the_browser(server, repo):
