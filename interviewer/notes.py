@@ -27,6 +27,10 @@ _LIST_PARTS = {"key_points", "depth_signals", "mistakes", "sources", "phrasings"
 # "[2] How would you tell ...? Key: what a good answer says." ([2, 3] for two points)
 _PROBE_RE = re.compile(r"^\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]\s*(.+?\?)\s*Key:\s*(.+)$", re.S)
 _ID_RE = re.compile(r"^q\d{2}-[0-9a-f]{6}$")
+# A key point opens with its role: "[core]" (what any good answer must say) or
+# "[supporting]" (detail, numbers, time-sensitive facts: credited, never required).
+_ROLE_RE = re.compile(r"^\[(core|supporting)\]\s*", re.I)
+ROLES = ("core", "supporting")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 
 
@@ -70,6 +74,8 @@ class AnswerKey:
     see_also: list[str] = field(default_factory=list)
     # Follow-ups an interviewer asks when an answer misses these points.
     probes: list[Probe] = field(default_factory=list)
+    # Each key point's role, "core" or "supporting" (None where unmarked).
+    roles: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -217,6 +223,9 @@ def _parse_entry(title: str, body: list[tuple[int, str]], path: str, lineno: int
             values[name] = _list_items(part_lines)
         else:
             values[name] = re.sub(r"\s+", " ", " ".join(line for _, line in part_lines)).strip()
+    marked = [_ROLE_RE.match(p) for p in values.get("key_points", [])]
+    values["roles"] = [m.group(1).lower() if m else None for m in marked]
+    values["key_points"] = [_ROLE_RE.sub("", p, count=1) for p in values.get("key_points", [])]
     if len(values.get("key_points", [])) < 2:
         raise NotesError(f"answer key {title!r} needs at least 2 key points", path, lineno)
     if not values.get("explanation"):
@@ -254,6 +263,18 @@ def key_warnings(key: AnswerKey) -> list[str]:
     from .grading.text import gives_away
 
     out = []
+    unmarked = [i + 1 for i, role in enumerate(key.roles) if role not in ROLES]
+    if unmarked:
+        out.append(f"key point(s) {', '.join(map(str, unmarked))} not marked [core] or "
+                   "[supporting]")
+    elif "core" not in key.roles:
+        out.append("has no [core] point")
+    if key.kind != "quick-fire" and len(key.key_points) < 3:
+        out.append(f"has {len(key.key_points)} key points; a {key.kind or 'concept'} key needs "
+                   "3 or more")
+    if key.kind in (None, "concept") and len(key.key_points) > 6:
+        out.append(f"has {len(key.key_points)} key points; a concept key has at most 6 "
+                   "(move details to depth signals)")
     if not 1 <= len(key.probes) <= 3:
         out.append(f"has {len(key.probes)} probes; a key needs 1 to 3 (### Probes)")
     for probe in key.probes:

@@ -17,10 +17,10 @@ GOOD = """# 4. RAG: Chunking
 - see also: q09-cccccc
 
 ### Key points
-1. Overlap repeats the end of one chunk at the start of the next.
-2. It keeps sentences cut at a boundary retrievable,
+1. [core] Overlap repeats the end of one chunk at the start of the next.
+2. [Core] It keeps sentences cut at a boundary retrievable,
    even when they straddle two chunks.
-- It costs index size.
+- [supporting] It costs index size.
 
 ### Explanation
 Overlap trades index size for recall.
@@ -154,6 +154,20 @@ def test_key_warnings_flag_a_probe_that_states_its_answer_and_a_key_without_prob
     assert any("gives away" in w for w in key_warnings(parse_notes(leaky, "x.md")[0][0]))
     bare = GOOD[:GOOD.index("### Probes")] + GOOD[GOOD.index("## A free note"):]
     assert any("1 to 3" in w for w in key_warnings(parse_notes(bare, "x.md")[0][0]))
+
+
+def test_key_points_carry_a_role_which_the_checker_requires():
+    key = parse_notes(GOOD, "x.md")[0][0]
+    assert key.roles == ["core", "core", "supporting"]
+    assert key.key_points[0] == "Overlap repeats the end of one chunk at the start of the next."
+    unmarked = GOOD.replace("- [supporting] It costs", "- It costs")
+    assert "key point(s) 3 not marked [core] or [supporting]" in key_warnings(
+        parse_notes(unmarked, "x.md")[0][0])
+    no_core = GOOD.replace("[core]", "[supporting]").replace("[Core]", "[supporting]")
+    assert "has no [core] point" in key_warnings(parse_notes(no_core, "x.md")[0][0])
+    seven = GOOD.replace("- [supporting] It costs index size.\n", "".join(
+        f"- [supporting] Detail {i}.\n" for i in range(5)))
+    assert any("at most 6" in w for w in key_warnings(parse_notes(seven, "x.md")[0][0]))
 
 
 def test_the_notes_checker_reports_warnings_and_fails(tmp_path, capsys):
