@@ -34,7 +34,7 @@ from interviewer.speaking import (metrics_line, speaking_history, speaking_metri
                                   speaking_notes)
 from interviewer.store import Store
 from interviewer.talk import HINT_COST
-from interviewer.voice import SAMPLE_RATE, AudioError, microphone_advice, shared_transcriber
+from interviewer.voice import MICROPHONE_ADVICE, SAMPLE_RATE, AudioError, shared_transcriber
 from interviewer.waiting import BackgroundStream
 
 STYLES = {"coach": "Coach: feedback after every answer",
@@ -323,9 +323,11 @@ def render_feedback(grade: Grade, key: str) -> None:
         st.table(criteria_rows(grade), border="horizontal", hide_index=True)
     for line in contradiction_lines(grade):
         st.error(safe_markdown(line), icon=":material/report:")
+    supporting = {r.point for r in grade.key_points if r.role == "supporting"}
+    missing = [f"{p} _(supporting detail)_" if p in supporting else p for p in grade.missing]
     for column, title, points, icon, empty in zip(
             st.columns(2), ("Covered", "Missing"),
-            (grade.covered + [f"{p} _(in part)_" for p in grade.partly], grade.missing),
+            (grade.covered + [f"{p} _(in part)_" for p in grade.partly], missing),
             (":green[:material/check_circle:]", ":red[:material/cancel:]"),
             ("No key point found in the answer.", "Nothing important missing.")):
         with column:
@@ -500,22 +502,34 @@ else {{ synth.onvoiceschanged = speak; setTimeout(speak, 1500); }}
 
 
 # Streamlit's recorder reports a blocked or missing microphone in its own
-# words ("An error has occurred" when there is no device at all), and Python
-# never learns why no recording came. This script reads the page's microphone
-# permission and devices and reports one word, which the app explains.
+# words ("An error has occurred" when there is no device at all). This script
+# reads the page's microphone permission and devices and shows our advice in
+# place. It never reports back to Python: a rerun fired as the page loads could
+# swallow a message the candidate is sending at that moment.
+MICROPHONE_HTML = '<div class="mic" role="status"></div>'
+MICROPHONE_CSS = """
+.mic { display: none; padding: 0.75rem 1rem; border-radius: 0.5rem; font-size: 0.95rem; }
+.mic.denied, .mic.insecure { display: block; background: #fff8e6; color: #7a4b00; }
+.mic.nodevice { display: block; background: #eef4fb; color: #1d4f91; }
+"""
 MICROPHONE_JS = """
 export default function(component) {
-  const { setStateValue, data } = component;
-  const report = (state) => { if (state !== data.current) setStateValue("microphone", state); };
+  const { data, parentElement } = component;
+  const box = parentElement.querySelector(".mic");
+  const show = (state) => {
+    box.className = "mic " + state;
+    box.dataset.state = state;
+    box.textContent = data.advice[state] || "";
+  };
   const media = navigator.mediaDevices;
-  if (!window.isSecureContext || !media) { report("insecure"); return; }
+  if (!window.isSecureContext || !media) { show("insecure"); return; }
   const devices = () => media.enumerateDevices().then(
-    (all) => report(all.some((d) => d.kind === "audioinput") ? "ok" : "nodevice"),
-    () => report("ok"));
+    (all) => show(all.some((d) => d.kind === "audioinput") ? "ok" : "nodevice"),
+    () => show("ok"));
   let status = null;
   navigator.permissions.query({name: "microphone"}).then((s) => {
     status = s;
-    const update = () => (s.state === "denied" ? report("denied") : devices());
+    const update = () => (s.state === "denied" ? show("denied") : devices());
     s.onchange = update;
     update();
   }, devices);  // a browser that can't report this permission: devices only
@@ -527,22 +541,13 @@ export default function(component) {
 @st.cache_resource
 def microphone_component():
     """The microphone probe, registered once per server."""
-    return st.components.v2.component("interviewer.microphone", js=MICROPHONE_JS)
+    return st.components.v2.component("interviewer.microphone", html=MICROPHONE_HTML,
+                                      css=MICROPHONE_CSS, js=MICROPHONE_JS)
 
 
 def microphone_check() -> None:
     """Say in the page when the browser blocks the microphone or has none."""
-    key = "microphone_state"
-    current = (st.session_state.get(key) or {}).get("microphone")
-    result = microphone_component()(key=key, data={"current": current},
-                                    default={"microphone": None},
-                                    on_microphone_change=lambda: None)
-    advice = microphone_advice(result.microphone)
-    # No device is a fact about the computer, not a mistake: a quieter note.
-    if advice and result.microphone == "nodevice":
-        st.info(advice, icon=":material/mic_off:")
-    elif advice:
-        st.warning(advice, icon=":material/mic_off:")
+    microphone_component()(key="microphone-check", data={"advice": MICROPHONE_ADVICE})
 
 
 def voice_answer(service: InterviewService, interview: Interview) -> None:

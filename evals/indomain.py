@@ -98,7 +98,8 @@ def summarise(rows: list[dict], grades: list) -> dict:
                 "share_at_least_7": round(float((a >= 7).mean()), 3),
                 "share_at_most_3": round(float((a <= 3).mean()), 3)}
 
-    order_ok = [q for q in by_q.values() if len(q) == 4]
+    # Questions with all four written levels (the natural level is extra, not required).
+    order_ok = [q for q in by_q.values() if {"strong", "partial", "vague", "wrong"} <= set(q)]
     out = {"levels": {lvl: stats(v) for lvl, v in by_level.items()}}
     if by_level["strong"] and by_level["wrong"]:
         out["auc_strong_vs_wrong"] = round(roc_auc(

@@ -43,12 +43,13 @@ from evals.splits import FOLDS, eval_question_ids, is_unseen_answer, question_fo
 REPO = Path(__file__).resolve().parent.parent
 # Settings from a search on an accelerator (out-of-fold, five folds); two epochs
 # instead of the three found there keep the rebuild inside 30 minutes on 2 cores.
-# natural_weight > 0 adds the project's natural, candidate-style answers
-# (evals/data/grader_train_natural.jsonl); 0 until a judge trained with them is
-# measured and ships (README, "Answers in a candidate's own words").
+# natural_weight adds the project's natural, candidate-style answers
+# (evals/data/grader_train_natural.jsonl) at twice a development row's weight:
+# without them the judge read a correct answer in a candidate's own words as
+# unsupported (README, "Answers in a candidate's own words"); 0 turns them off.
 DEFAULTS = dict(layers=4, epochs=2, lr=5e-5, head_lr=1e-3, batch=16, seed=13,
                 mohler_weight=2.0, rule_weight=0.5, rule_share=0.3, authored_per_key=2,
-                contra_weight=2.0, answer_tokens=200, warmup=0.06, natural_weight=0.0)
+                contra_weight=2.0, answer_tokens=200, warmup=0.06, natural_weight=2.0)
 
 
 def sha256(path: Path) -> str:

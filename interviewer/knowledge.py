@@ -221,7 +221,7 @@ class KnowledgeBase:
             question=question.text, kind=key.kind or question.kind, key_points=key.key_points,
             explanation=key.explanation, depth_signals=key.depth_signals,
             mistakes=key.mistakes, evidence=evidence, question_id=question.id,
-            key_title=key.title, match=match, probes=_probes(key),
+            key_title=key.title, match=match, probes=_probes(key), point_roles=_roles(key),
         )
 
     def reference_for_text(self, text: str, kind: str | None = None) -> ReferenceAnswer:
@@ -244,6 +244,7 @@ class KnowledgeBase:
             question=text, kind=key.kind or kind, key_points=key.key_points,
             explanation=key.explanation, depth_signals=key.depth_signals, mistakes=key.mistakes,
             evidence=evidence, key_title=key.title, match="retrieved key", probes=_probes(key),
+            point_roles=_roles(key),
         )
 
     def follow_up_reference(self, base: ReferenceAnswer, follow_up: str,
@@ -253,7 +254,12 @@ class KnowledgeBase:
         probe = next((p for p in base.probes if p.question == follow_up), None)
         points = [probe.key] if probe else [target] if target else base.key_points
         return base.model_copy(update={"question": follow_up, "key_points": points,
-                                       "depth_signals": []})
+                                       "depth_signals": [], "point_roles": []})
+
+
+def _roles(key: AnswerKey) -> list[str]:
+    """The key points' roles, or none when any point is unmarked (weighted by order)."""
+    return list(key.roles) if key.roles and all(key.roles) else []
 
 
 def _probes(key: AnswerKey) -> list[FollowUpProbe]:

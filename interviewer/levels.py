@@ -96,14 +96,18 @@ def probe_order(gaps: list[str], key_points: list[str], chosen: str) -> list[str
     return sorted(gaps, key=lambda p: index.get(p, len(key_points)))
 
 
-def depth_first(chosen: str, gaps: list[str], key_points: list[str]) -> bool:
+def depth_first(chosen: str, gaps: list[str], key_points: list[str],
+                roles: list[str] | None = None) -> bool:
     """Whether a senior probe should go deeper instead of asking for a peripheral gap.
 
-    True at senior when none of the key's first half (its central points) is
-    among the gaps: a senior interviewer who has heard the core pushes on
-    trade-offs and failure modes before asking about details.
+    True at senior when none of the key's core points (its [core] ones, or its
+    first half when unmarked) is among the gaps: a senior interviewer who has
+    heard the core pushes on trade-offs and failure modes before details.
     """
     if chosen != "senior":
         return False
-    core = set(key_points[:max(1, len(key_points) // 2)])
+    if roles and len(roles) == len(key_points):
+        core = {p for p, r in zip(key_points, roles) if r == "core"}
+    else:
+        core = set(key_points[:max(1, len(key_points) // 2)])
     return not core.intersection(gaps)

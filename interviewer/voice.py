@@ -177,8 +177,9 @@ __all__ = ["AudioError", "MAX_SECONDS", "OFFLINE_ENGINE", "Transcriber", "Transc
            "check", "decode", "shared_transcriber"]
 
 
-# What the browser reports about its microphone (see app.MICROPHONE_JS), and
-# what the candidate can do about it. Typing always works, so each says so.
+# What the page says when the browser reports a problem with its microphone
+# (app.MICROPHONE_JS), and what the candidate can do about it. Typing always
+# works, so each says so.
 MICROPHONE_ADVICE = {
     "insecure": ("This browser only lets pages use the microphone over https:// or on "
                  "localhost. Open the app as http://localhost:8501 on the computer running "
@@ -190,7 +191,3 @@ MICROPHONE_ADVICE = {
                  "answer in the chat box."),
 }
 
-
-def microphone_advice(state: str | None) -> str | None:
-    """The message for a browser's microphone state, or None when recording can work."""
-    return MICROPHONE_ADVICE.get(state or "")

@@ -42,12 +42,16 @@ CONTRADICTED_AT = 0.7  # default when a calibration names none
 # quoted against this one). On evals.indomain (at WHOLE_WEIGHT 0.5), 2 and 3 gave the same figures
 # (wrong 1.35 vs 1.38, stated recall 0.884 vs 0.891); 2 cut warm p95 by a sixth.
 SENTENCES_PER_POINT = 2
-# The judge reads only the answer's on-topic sentences (the same test as depth
-# and clarity use: MiniLM cosine to a key point or the question of at least
-# F.FOCUS_MIN_SIM). The judge reads the answer whole, and generic filler around a
-# weak answer ("it is important to keep learning about AI", cosine about 0.36)
-# was measured lifting its score by 1.2 points on average (evals.robustness).
-JUDGE_MIN_SIM = F.FOCUS_MIN_SIM
+# The judge reads the whole answer, every sentence. It used to read only the
+# sentences with MiniLM cosine >= F.FOCUS_MIN_SIM (0.45) to the question or a
+# key point, because generic filler around a weak answer lifted the old judge's
+# score by 1.2 points (evals.robustness). But a candidate's own wording
+# often lands below 0.45 while stating a key point, so correct sentences were
+# thrown away: on the 108 answers in candidates' own words (evals.indomain,
+# level natural) the filter at 0.45 / 0.41 / 0.35 / 0.30 / none gave means of
+# 6.11 / 6.45 / 6.69 / 6.81 / 7.09, with fluent wrong answers at 1.76 / 1.85 /
+# 1.87 / 1.91 / 1.98. The judge trained with natural answers no longer credits
+# filler: padding around a weak answer scores 0.47 (none above 3) read whole.
 # Weight of the whole text in a point's support; the rest goes to its best sentence.
 # The judge reads one sentence against a long key point that packs two facts as
 # weakly supported even when the sentence states both (logit -2.9 vs 1.7 whole),
@@ -102,23 +106,11 @@ class JudgeGrader(OfflineBase):
             return "covered"
         return "partly" if strength >= PARTLY_AT else "missing"
 
-    def topical_units(self, ref: ReferenceAnswer, text: str
-                      ) -> tuple[str, list[str], np.ndarray]:
-        """The answer's on-topic text, its sentences and their vectors.
-
-        A sentence is on topic when it is about the question or a key point; an
-        answer with nothing on topic is kept whole (the off-topic cap scores it).
-        """
+    def answer_units(self, text: str) -> tuple[str, list[str], np.ndarray]:
+        """The answer, its sentences and their vectors."""
         units = sentences(text, max_words=10**6) or [text]
         vecs = np.vstack([u.vector for u in self.embedder.encode_units(units)])
-        if len(units) < 2:
-            return text, units, vecs
-        anchors = self._anchor_vectors(ref)
-        keep = (vecs @ anchors.T).max(axis=1) >= JUDGE_MIN_SIM
-        if not keep.any() or keep.all():
-            return text, units, vecs
-        units = [u for u, ok in zip(units, keep) if ok]
-        return " ".join(units), units, vecs[keep]
+        return text, units, vecs
 
     def _anchor_vectors(self, ref: ReferenceAnswer) -> np.ndarray:
         """Vectors of the question and its key points (shared with the embedding
@@ -126,12 +118,8 @@ class JudgeGrader(OfflineBase):
         encs = self.embedder.encode_tokens_cached([ref.question, *ref.key_points])
         return np.vstack([e.vector for e in encs])
 
-    def topical_text(self, ref: ReferenceAnswer, text: str) -> str:
-        """The answer without the sentences that are about neither the question nor the key."""
-        return self.topical_units(ref, text)[0]
-
     def _measure(self, ref: ReferenceAnswer, text: str):
-        whole, units, vecs = self.topical_units(ref, text)
+        whole, units, vecs = self.answer_units(text)
         # The judge reads the on-topic text whole and, when there are several,
         # every sentence alone. A point's support mixes the whole text with its
         # best sentence: a key point is one claim, and one sentence should state

@@ -49,6 +49,8 @@ class ReferenceAnswer(BaseModel):
     probes: list[FollowUpProbe] = Field(default_factory=list)
     # The interviewer's level (levels.LEVELS): how strict the rubric is, which probe first.
     level: str = "mid"
+    # Each key point's role, "core" or "supporting" (empty: unmarked, weighted by order).
+    point_roles: list[str] = Field(default_factory=list)
 
 
 class CriterionScore(BaseModel):
@@ -74,6 +76,7 @@ class KeyPointResult(BaseModel):
     citation: int | None = None
     verdict: Verdict | None = None  # None on grades stored before verdicts existed
     contradiction: float | None = Field(default=None, ge=0, le=1)
+    role: str | None = None  # "core" or "supporting" when the key marks it
 
 
 class Grade(BaseModel):

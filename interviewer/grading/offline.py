@@ -119,6 +119,8 @@ class OfflineBase(Grader):
         results = [self._result(p, s, match, judged[i] if judged else None, cite)
                    for i, (p, s, match) in enumerate(zip(ref.key_points, m.point_strength,
                                                          m.point_match))]
+        for r, role in zip(results, ref.point_roles):
+            r.role = role
         contradicted = [{"point": r.point, "quote": r.matched} for r in results
                         if r.verdict == "contradicted"]
         target, follow_up = self._follow_up(ref, results)
@@ -184,7 +186,8 @@ class OfflineBase(Grader):
             question=ref.question, key_points=ref.key_points, text=text, units=units,
             unit_enc=unit_enc, question_enc=question_enc, point_enc=point_enc,
             answer_vec=answer_vec, reference_vec=fixed_vecs[0], depth_vecs=fixed_vecs[1:],
-            expected_words=F.expected_words(ref), calibration=self.calibration, **kwargs,
+            expected_words=F.expected_words(ref), calibration=self.calibration,
+            roles=ref.point_roles, **kwargs,
         )
 
     def _criterion_scores(self, rubric, m: F.Measurements, keyword_list: bool,
@@ -200,8 +203,8 @@ class OfflineBase(Grader):
         out = []
         for c in criteria:
             value, reason = {
-                "coverage": (m.coverage, f"{m.covered_count} of {len(m.point_strength)} "
-                             "key points found"),
+                "coverage": (rubric.coverage_value(m.coverage),
+                             f"{m.covered_count} of {len(m.point_strength)} key points found"),
                 "depth": (rubric.depth_value(m.depth),
                           f"trade-offs, mechanisms and examples beyond the basics "
                           f"({rubric.level} bar)"),
@@ -276,10 +279,11 @@ class OfflineBase(Grader):
     def _follow_up(self, ref: ReferenceAnswer,
                    results: list[KeyPointResult]) -> tuple[str | None, str | None]:
         # A contradicted point is the most important gap to probe, then missing,
-        # then partly covered points.
+        # then partly covered points; a core point before any supporting one.
         order = {"contradicted": 0, "missing": 1, "partly": 2}
+        role = dict(zip(ref.key_points, ref.point_roles))
         gaps = sorted((r for r in results if r.verdict in order),
-                      key=lambda r: order[r.verdict])
+                      key=lambda r: (role.get(r.point, "core") != "core", order[r.verdict]))
         return self.follow_up(ref, probe_order([r.point for r in gaps], ref.key_points,
                                                ref.level))
 
@@ -292,7 +296,7 @@ class OfflineBase(Grader):
         no probe covers gets a question made from the point's subject.
         """
         if ref.depth_signals and SENIOR_DEPTH_PROBE not in asked \
-                and depth_first(ref.level, list(missing), ref.key_points):
+                and depth_first(ref.level, list(missing), ref.key_points, ref.point_roles):
             return ref.depth_signals[0], SENIOR_DEPTH_PROBE
         for point in missing:
             index = ref.key_points.index(point) if point in ref.key_points else -1

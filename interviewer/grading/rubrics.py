@@ -27,26 +27,29 @@ class Criterion:
 class LevelBar:
     """How strict the rubric is for one interviewer level."""
 
-    depth_shift: float  # weight moved from coverage to the depth criterion (negative: back)
     depth_power: float  # the offline depth measure (0..1) is raised to this power
+    coverage_power: float  # and the key-point coverage (0..1) to this one
     text: str  # the bar in words, for the LLM grader and the UI
 
 
-# The offline depth measure (trade-offs, mechanisms and examples beyond the
-# key points) is where levels differ most in a real interview: a junior who
-# explains the idea correctly with one example has done well, a senior is
-# expected to reason about trade-offs and failure modes. Coverage of the key
-# points is expected at every level, so only weight and the depth curve move.
-# Raising a 0..1 measure to a power below 1 lifts it (0.5 -> 0.66 at 0.6) and
-# above 1 lowers it (0.5 -> 0.38 at 1.4); mid is the rubric as calibrated.
+# Depth (trade-offs, mechanisms and examples beyond the key points) is where
+# levels differ most in a real interview: a junior who explains the idea
+# correctly with one example has done well, a senior is expected to reason
+# about trade-offs and failure modes. Coverage matters at every level, so its
+# curve moves less. Raising a 0..1 measure to a power below 1 lifts it (0.5 ->
+# 0.66 at 0.6) and above 1 lowers it (0.5 -> 0.38 at 1.4), so the same answer
+# never scores lower for a junior than for a mid-level interviewer, nor higher
+# for a senior. Moving weight between criteria instead was tried and broke
+# that: natural answers whose depth outscored their coverage came out lower at
+# junior (7.06) than at mid (7.31). Mid is the rubric as calibrated.
 LEVEL_BARS = {
-    "junior": LevelBar(-0.10, 0.6, (
+    "junior": LevelBar(0.6, 0.85, (
         "Hold a junior bar: a correct explanation of the central points with one example is "
         "'good'; trade-offs and production detail are a bonus, not required.")),
-    "mid": LevelBar(0.0, 1.0, (
+    "mid": LevelBar(1.0, 1.0, (
         "Hold a mid-level bar: the central points correct, with at least one mechanism, "
         "example or trade-off.")),
-    "senior": LevelBar(0.10, 1.4, (
+    "senior": LevelBar(1.4, 1.15, (
         "Hold a senior bar: a correct textbook explanation without trade-offs, failure modes "
         "or production judgement is 'partial' at most; 'excellent' needs reasoning about "
         "when the approach breaks and what to do instead.")),
@@ -79,6 +82,10 @@ class Rubric:
     def depth_value(self, value: float) -> float:
         """The offline depth measure (0..1) as this level's bar scores it."""
         return max(0.0, min(1.0, value)) ** self.bar.depth_power
+
+    def coverage_value(self, value: float) -> float:
+        """The offline key-point coverage (0..1) as this level's bar scores it."""
+        return max(0.0, min(1.0, value)) ** self.bar.coverage_power
 
 
 def _coverage(name: str, what: str, weight: float) -> Criterion:
@@ -179,15 +186,7 @@ RUBRICS: dict[str, Rubric] = {
 def rubric_for(kind: str | None, level: str | None = None) -> Rubric:
     """The rubric for a kind (concept when unknown) at an interviewer level (mid default)."""
     rubric = RUBRICS.get(kind or "concept", RUBRICS["concept"])
-    level = level if level in INTERVIEWER_LEVELS else DEFAULT_LEVEL
-    shift = LEVEL_BARS[level].depth_shift
-    measures = {c.measure for c in rubric.criteria}
-    if not shift or not {"coverage", "depth"} <= measures:
-        return replace(rubric, level=level)
-    moved = tuple(replace(c, weight=round(c.weight - shift, 4)) if c.measure == "coverage" else
-                  replace(c, weight=round(c.weight + shift, 4)) if c.measure == "depth" else c
-                  for c in rubric.criteria)
-    return replace(rubric, criteria=moved, level=level)
+    return replace(rubric, level=level if level in INTERVIEWER_LEVELS else DEFAULT_LEVEL)
 
 
 def level_for(score: float) -> str:

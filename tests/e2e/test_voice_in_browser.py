@@ -89,7 +89,7 @@ def blocked_microphone_message(server, launch_args):  # noqa: F811
         typed.fill("a typed draft that must survive")
         recorder = page.get_by_test_id("stAudioInput")
         recorder.get_by_role("button", name="Record").click(timeout=30_000)
-        warning = page.get_by_test_id(re.compile("stAlertContent")).filter(has_text="microphone")
+        warning = page.locator(".mic").filter(has_text="microphone")
         warning.first.wait_for(state="visible", timeout=30_000)
         artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
         artifacts.mkdir(exist_ok=True)

@@ -226,9 +226,28 @@ def test_the_interviewer_level_sets_the_bar_not_the_points_found(kb, grader):
 def test_a_senior_interviewer_probes_depth_once_the_core_is_covered(kb, grader):
     question = kb.by_id["q01-3f9ce9"]
     ref = kb.reference_for(question)
-    answer = " ".join(ref.key_points[:4])  # the central points, not the last ones
+    core = [p for p, r in zip(ref.key_points, ref.point_roles) if r == "core"]
+    details = [p for p, r in zip(ref.key_points, ref.point_roles) if r == "supporting"]
+    answer = " ".join(core)  # the core points, none of the details
     senior = grader.grade(ref.model_copy(update={"level": "senior"}), answer)
     mid = grader.grade(ref, answer)
-    assert not set(ref.key_points[:3]) & set(senior.missing + senior.partly)
+    assert not set(core) & set(senior.missing + senior.partly)
     assert senior.follow_up == SENIOR_DEPTH_PROBE
-    assert mid.follow_up != SENIOR_DEPTH_PROBE and mid.follow_up_target in ref.key_points[4:]
+    assert mid.follow_up != SENIOR_DEPTH_PROBE and mid.follow_up_target in details
+
+
+def test_an_answer_with_every_core_point_is_nearly_complete_and_probed_on_details(kb, grader):
+    # Supporting points (details, numbers, time-sensitive facts) are credited but not
+    # required: stating every core point and nothing else leaves little to gain.
+    question = kb.by_id["q04-528ca2"]
+    ref = kb.reference_for(question)
+    core = [p for p, r in zip(ref.key_points, ref.point_roles) if r == "core"]
+    supporting = [p for p, r in zip(ref.key_points, ref.point_roles) if r == "supporting"]
+    assert core and supporting
+    grade = grader.grade(ref, " ".join(core))
+    coverage = next(c for c in grade.criteria if c.name == "Accuracy and coverage")
+    assert coverage.score >= 8.0, coverage
+    assert not set(core) & set(grade.missing)
+    assert {r.role for r in grade.key_points} == {"core", "supporting"}
+    # The follow-up goes to what is left, a detail, never back to a stated core point.
+    assert grade.follow_up_target not in core

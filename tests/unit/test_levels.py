@@ -71,18 +71,23 @@ def test_a_senior_probe_goes_deeper_only_once_the_core_is_there():
     assert not depth_first("mid", ["c", "d"], points)
 
 
-def test_the_rubric_bar_moves_weight_between_coverage_and_depth():
+def test_the_rubric_bar_is_stricter_at_each_level_and_never_inverts():
     for kind in RUBRICS:
+        weights = {lv: [c.weight for c in rubric_for(kind, lv).criteria] for lv in LEVELS}
+        assert weights["junior"] == weights["mid"] == weights["senior"]
         for level in LEVELS:
             rubric = rubric_for(kind, level)
-            assert abs(sum(c.weight for c in rubric.criteria) - 1) < 1e-9
             assert rubric.level == level and rubric.bar.text in rubric.describe()
-    depth = {lv: next(c.weight for c in rubric_for("concept", lv).criteria
-                      if c.measure == "depth") for lv in LEVELS}
-    assert depth["junior"] < depth["mid"] < depth["senior"]
-    # The same half-met depth measure counts for more at junior than at senior.
-    assert rubric_for("concept", "junior").depth_value(0.5) > 0.5 > \
-        rubric_for("concept", "senior").depth_value(0.5)
+    junior, mid, senior = (rubric_for("concept", lv) for lv in LEVELS)
+    for value in (0.1, 0.5, 0.9):
+        # The same measurement is worth more to a junior interviewer, less to a senior.
+        assert junior.depth_value(value) > mid.depth_value(value) == value > \
+            senior.depth_value(value)
+        assert junior.coverage_value(value) > mid.coverage_value(value) > \
+            senior.coverage_value(value)
+    # Nothing and everything are the same at every level.
+    assert {r.depth_value(v) for r in (junior, mid, senior) for v in (0.0,)} == {0.0}
+    assert {r.coverage_value(1.0) for r in (junior, mid, senior)} == {1.0}
     assert rubric_for("concept", "bogus").level == "mid"
 
 
