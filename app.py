@@ -527,13 +527,17 @@ export default function(component) {
     (all) => show(all.some((d) => d.kind === "audioinput") ? "ok" : "nodevice"),
     () => show("ok"));
   let status = null;
+  let timer = null;
   navigator.permissions.query({name: "microphone"}).then((s) => {
     status = s;
     const update = () => (s.state === "denied" ? show("denied") : devices());
     s.onchange = update;
     update();
+    // Chromium does not always fire "change" when a prompt is dismissed (the
+    // recorder then asked, and was refused): look again every two seconds.
+    timer = setInterval(update, 2000);
   }, devices);  // a browser that can't report this permission: devices only
-  return () => { if (status) status.onchange = null; };
+  return () => { if (status) status.onchange = null; if (timer) clearInterval(timer); };
 }
 """
 
