@@ -1,15 +1,16 @@
 """The default offline grader: embeddings plus a cross-encoder that reads claims.
 
-For every key point the claim judge (``judge.py``) reads the answer's on-topic
-text and the point together, and the sentences nearest the point alone with
-it. It gives two numbers: how strongly the text states the
-point, and how strongly it states the opposite. A point's support mixes the
-whole text with its best sentence; its contradiction is the whole text's.
+For every key point the claim judge (``judge.py``) reads the answer whole,
+and the sentences nearest the point alone with it. It gives two numbers: how
+strongly the text states the point, and how strongly it states the opposite.
+A point's support mixes the whole text with its best sentence.
 A small calibration, fitted on the judge's judgements of human-scored
 development answers it never saw
 (``model/calibration.json``, rebuilt by ``python -m evals.train_grader`` then
 ``python -m evals.calibrate --oof interviewer/grading/model --write``),
-combines them with the embedding features into the point's strength. Then:
+combines them with the embedding features into the point's strength. A second
+small model (``contradiction.py``, ``model/contradiction.json``) reads whether
+the answer states the point's opposite. Then:
 
 - a point is covered, partly covered or missing by its strength, and
   contradicted when the judge finds its opposite stated;
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import features as F
+from .contradiction import ContradictionModel
 from .judge import Judge, shared_judge, sigmoid
 from .models import ReferenceAnswer
 from .offline import COVERED_AT, PARTLY_AT, OfflineBase
@@ -34,7 +36,6 @@ CALIBRATION_PATH = Path(__file__).with_name("model") / "calibration.json"
 # A contradicted point takes away half a point's credit: stating the opposite
 # is worse than saying nothing (issue: "costs more than a missing one").
 CONTRADICTION_COST = 0.5
-CONTRADICTED_AT = 0.7  # default when a calibration names none
 # The judge reads each key point against the answer's sentences nearest it in
 # meaning, this many, so a long answer's cost grows with its length, not with
 # sentences times points. Of these, the one it reads as most contradicting a
@@ -73,9 +74,10 @@ class JudgeGrader(OfflineBase):
     judges_claims = True
 
     def __init__(self, embedder=None, calibration: F.Calibration | None = None,
-                 judge: Judge | None = None):
+                 judge: Judge | None = None, contradiction: ContradictionModel | None = None):
         super().__init__(embedder, calibration)
         self.judge = judge or shared_judge()
+        self.contradiction_model = contradiction or ContradictionModel.load()
 
     @staticmethod
     def default_calibration() -> F.Calibration:
@@ -90,7 +92,7 @@ class JudgeGrader(OfflineBase):
     @property
     def contradicted_at(self) -> float:
         """Contradiction probability at which a point counts as contradicted."""
-        return float(self.calibration.meta.get("contradicted_at", CONTRADICTED_AT))
+        return self.contradiction_model.threshold
 
     def warm_up(self) -> None:
         """Load both models before the first grade."""
@@ -120,6 +122,10 @@ class JudgeGrader(OfflineBase):
 
     def _measure(self, ref: ReferenceAnswer, text: str):
         whole, units, vecs = self.answer_units(text)
+        # Cosine of every sentence to every key point: picks the sentences the
+        # judge reads against each point, and tells the contradiction model
+        # whether the answer talks about the point at all.
+        cos = vecs @ self._anchor_vectors(ref)[1:].T
         # The judge reads the on-topic text whole and, when there are several,
         # every sentence alone. A point's support mixes the whole text with its
         # best sentence: a key point is one claim, and one sentence should state
@@ -128,13 +134,11 @@ class JudgeGrader(OfflineBase):
         # 0.85 whole, 0.92 best sentence, 0.92 the even mix. The mix keeps points
         # stated across two sentences (stated recall 0.92 at WHOLE_WEIGHT vs 0.80
         # best sentence alone) while wrong answers average 1.9/10 (3.4 whole).
-        # Contradiction stays whole-text, where it separates better (0.73 vs 0.54).
         texts, subsets = [whole], [None]
         if len(units) > 1:
             # Each point is read against its few nearest sentences (by embedding),
             # not every sentence: a long answer's cost stays linear in its length.
-            points = self._anchor_vectors(ref)[1:]
-            near = np.argsort(-(vecs @ points.T), axis=0)[:SENTENCES_PER_POINT]
+            near = np.argsort(-cos, axis=0)[:SENTENCES_PER_POINT]
             texts += units
             subsets += [[k for k in range(len(ref.key_points)) if u in near[:, k]]
                         for u in range(len(units))]
@@ -143,30 +147,40 @@ class JudgeGrader(OfflineBase):
         extra = [judge_features(j, point_support(j.support_logit, max(
                      u[k].support_logit for u in per_unit if u[k] is not None)))
                  for k, j in enumerate(judgements)]
-        contradiction = [j.contradiction for j in judgements]
+        readings, quotes = [], []
+        for k, j in enumerate(judgements):
+            margin = max(u[k].contradiction_logit - u[k].support_logit
+                         for u in per_unit if u[k] is not None)
+            readings.append({"whole_contradiction": j.contradiction_logit,
+                             "whole_support": j.support_logit, "sentence_margin": margin,
+                             "nearest_cosine": float(cos[:, k].max())})
+            # The quote is the sentence nearest the point in meaning: the model's
+            # strongest sign is a sentence about the point that does not state it.
+            # On the in-domain wrong answers it flags, that sentence and the one
+            # the judge reads as most contradicting agree 23 times in 36; where
+            # they differ, the nearest states the wrong claim in 12 of 13 (read by
+            # hand), the other often belongs to another point.
+            quotes.append(units[int(np.argmax(cos[:, k]))])
+        contradiction: list[float | None] = [None] * len(judgements)
 
         def credits(strengths: list[float]) -> list[float]:
+            for k, s in enumerate(strengths):
+                readings[k]["strength"] = float(s)
+                contradiction[k] = self.contradiction_model.probability(readings[k])
             return [-CONTRADICTION_COST if self.verdict(s, c) == "contradicted" else s
                     for s, c in zip(strengths, contradiction)]
 
         m = self._embed_measure(ref, text, extra_features=extra, credits=credits,
                                 unassigned_credit=1.0, full_coverage_share=lambda n: 1.0)
-        judged = [{"contradiction": c} for c in contradiction]
+        judged = [{"contradiction": c, "readings": r} for c, r in zip(contradiction, readings)]
         for k, (s, c) in enumerate(zip(m.point_strength, contradiction)):
             if self.verdict(s, c) == "contradicted":
-                judged[k]["quote"] = self._quote(ref, k, units, vecs, per_unit)
+                judged[k]["quote"] = quotes[k]
         return m, judged
 
-    def _quote(self, ref: ReferenceAnswer, k: int, units: list[str], vecs: np.ndarray,
-               per_unit: list) -> str:
-        """The sentence that states the opposite of point k: of the sentences nearest
-        the point in meaning (those it was read against), the one the judge reads as
-        most contradicting it."""
-        if len(units) == 1:
-            return units[0]
-        read = [u for u in range(len(units)) if per_unit[u][k] is not None]
-        best = max(read, key=lambda u: per_unit[u][k].contradiction_logit)
-        return units[best]
+    def readings(self, ref: ReferenceAnswer, text: str) -> list[dict[str, float]]:
+        """The contradiction model's inputs for each key point (for evals.contradiction)."""
+        return [j["readings"] for j in self._measure(ref, text)[1]]
 
 
 def point_support(whole: float, best_sentence: float) -> float:

@@ -31,10 +31,8 @@ def open_interview_on(data_dir, kb, question_id: str) -> None:
 
 def test_a_fluent_but_wrong_answer_scores_low_in_the_browser(
         repo, kb, fresh_data_dir, tmp_path):
-    """The right vocabulary, the wrong claims: a low score, with the points it missed.
-
-    Quoting the wrong sentence back depends on the contradiction head, which rarely fires
-    on whole answers (issue #13; tests/integration/test_grader_claims.py marks it open)."""
+    """The right vocabulary, the wrong claims: a low score, the wrong claim quoted back
+    beside what the key holds, and the points it missed."""
     from playwright.sync_api import expect, sync_playwright
 
     open_interview_on(fresh_data_dir, kb, QUESTION)
@@ -51,6 +49,11 @@ def test_a_fluent_but_wrong_answer_scores_low_in_the_browser(
             score = float(re.match(r"\s*([\d.]+)\s*/\s*10", metric).group(1))
             assert score <= 3.5, metric
             expect(page.get_by_text("Missing", exact=True).first).to_be_visible()
+            # The sentence that says LoRA updates every weight, against the key's "freezes".
+            quote = page.get_by_text(re.compile(r"You said.{0,3}LoRA fine-tunes all of the "
+                                                r"model's weights")).first
+            expect(quote).to_be_visible()
+            assert "the key holds" in quote.inner_text() and "freezes" in quote.inner_text()
             page.screenshot(path=str(tmp_path / "wrong.png"), full_page=True)
             browser.close()
     finally:
