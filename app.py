@@ -25,9 +25,10 @@ from interviewer.interview import (Interview, InterviewConfig, InterviewError, T
                                    stored_finals)
 from interviewer.levels import DEFAULT_LEVEL, LEVEL_LABELS, LEVELS
 from interviewer.knowledge import KnowledgeBase
-from interviewer.present import (contradiction_lines, criteria_rows, grader_caption, score_text,
-                                 source_body, source_title, study_line, summary_rows,
-                                 time_columns)
+from interviewer.present import (contradiction_lines, criteria_rows, grader_caption,
+                                 material_limits, material_rows, score_text, source_body,
+                                 source_title, study_line, summary_rows, time_columns,
+                                 upload_messages)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.speaking import (metrics_line, speaking_history, speaking_metrics,
@@ -672,10 +673,11 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
 def main() -> None:
     """The page: the interview, or the history view."""
     service = session_service(get_service())
-    view = st.segmented_control("View", ["Interview", "History"], key="view",
-                                default=st.query_params.get("view", "interview").title(),
+    view = st.segmented_control("View", ["Interview", "History", "Your material"], key="view",
+                                default=VIEWS.get(st.query_params.get("view", "interview"),
+                                                  "Interview"),
                                 label_visibility="collapsed")
-    st.query_params["view"] = (view or "Interview").lower()
+    st.query_params["view"] = next((k for k, v in VIEWS.items() if v == view), "interview")
     profile_input()
     who = open_profile(service)
     if who is None:
@@ -683,6 +685,9 @@ def main() -> None:
     if view == "History":
         passphrase_settings(service, who)
         history_page(service)
+        return
+    if view == "Your material":
+        material_page(service)
         return
     interview = current_interview(service)
     held = service.pending_answer(interview) if interview else None
@@ -742,6 +747,42 @@ def offer_take_back(service: InterviewService, interview: Interview) -> None:
                  key="take_back", icon=":material/undo:",
                  help="removes its grade and answers it as a request instead"):
         service.take_back(interview, intent)
+        st.rerun()
+
+
+VIEWS = {"interview": "Interview", "history": "History", "material": "Your material"}
+
+
+def material_page(service: InterviewService) -> None:
+    """Your own notes: upload, what is indexed, remove a file."""
+    who = profile()
+    material = service.material(who)
+    st.title("Your material")
+    st.caption(f"Profile: {who}. {material_limits()}")
+    removed = st.session_state.pop("material_notice", None)
+    if removed:
+        st.success(removed)
+    st.markdown("Upload your own notes: Markdown, text or PDF, several files, or a .zip of a "
+                "folder. They are split by heading or page and searched beside the project's "
+                "notes; feedback cites them by file name and heading or page. Only this "
+                "profile sees them.")
+    uploads = st.file_uploader("Notes files", type=["md", "markdown", "txt", "pdf", "zip"],
+                               accept_multiple_files=True, key="material_upload")
+    if st.button("Add to my notes", disabled=not uploads, key="material_add"):
+        with st.spinner("Reading and indexing your notes…"):
+            reports = material.add([(u.name, u.getvalue()) for u in uploads])
+        for level, text in upload_messages(reports):
+            getattr(st, level)(text)
+    files = material.files()
+    if not files:
+        st.info("No notes of your own yet.")
+        return
+    st.dataframe(material_rows(files), hide_index=True, width="stretch")
+    name = st.selectbox("Remove a file", [f.name for f in files], index=None,
+                        placeholder="Choose a file to remove", key="material_remove_choice")
+    if st.button("Remove", disabled=name is None, key="material_remove"):
+        material.remove(name)
+        st.session_state["material_notice"] = f"Removed {name}."
         st.rerun()
 
 

@@ -1,5 +1,5 @@
-"""The `interviewer` command: questions, index, grade, transcribe, search, coverage, history,
-export, run, passphrase."""
+"""The `interviewer` command: questions, index, grade, transcribe, search, coverage, notes,
+history, export, run, passphrase."""
 
 from __future__ import annotations
 
@@ -242,6 +242,59 @@ def _service(args):
     return InterviewService(settings, KnowledgeBase(settings), Store(settings.db_path))
 
 
+def _material(args):
+    from .material import Material
+
+    return Material(_settings(args).data_dir, args.profile)
+
+
+def cmd_notes_add(args) -> int:
+    """Index your own notes files (Markdown, text, PDF, or a zip of them) for a profile."""
+    uploads = []
+    for name in args.paths:
+        path = Path(name)
+        if path.is_dir():
+            uploads += [(f.relative_to(path.parent).as_posix(), f.read_bytes())
+                        for f in sorted(path.rglob("*")) if f.is_file()
+                        and f.suffix.lower() in (".md", ".markdown", ".txt", ".pdf")]
+        elif path.is_file():
+            uploads.append((path.name, path.read_bytes()))
+        else:
+            raise CLIError(f"no such file or folder: {name}")
+    if not uploads:
+        raise CLIError("no Markdown, text or PDF files in what was given")
+    reports = _material(args).add(uploads)
+    if args.json:
+        _print_json([r.__dict__ for r in reports])
+    else:
+        for r in reports:
+            detail = r.message if r.status in ("refused", "unchanged") else f"{r.chunks} passages"
+            print(f"{r.status:9s} {r.name}: {detail}")
+    return 1 if reports and all(r.status == "refused" for r in reports) else 0
+
+
+def cmd_notes_list(args) -> int:
+    """The files indexed for a profile, with sizes."""
+    files = _material(args).files()
+    if args.json:
+        _print_json([f.__dict__ for f in files])
+    elif not files:
+        print(f"no notes of your own for profile {args.profile!r}")
+    else:
+        for f in files:
+            print(f"{f.name}  {f.kind}, {f.bytes / 1024:.1f} KB, {f.chunks} passages")
+    return 0
+
+
+def cmd_notes_remove(args) -> int:
+    """Remove a file (or an uploaded zip's files) from a profile's notes."""
+    if not _material(args).remove(args.name):
+        raise CLIError(f"no file {args.name!r} in profile {args.profile!r}'s notes "
+                       "(see `interviewer notes list`)")
+    print(f"removed {args.name}")
+    return 0
+
+
 def cmd_history(args) -> int:
     """Past interviews of a profile, or one interview's turns."""
     service = _service(args)
@@ -417,6 +470,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["md", "pdf"], default="md")
     e.add_argument("--out", required=True, help="output file")
     e.set_defaults(func=cmd_export)
+
+    n = sub.add_parser("notes", help="your own notes, indexed and cited beside ours")
+    nsub = n.add_subparsers(dest="notes_command", required=True)
+    na = nsub.add_parser("add", help="index files: .md, .txt, .pdf, a folder, or a .zip")
+    na.add_argument("paths", nargs="+")
+    nl = nsub.add_parser("list", help="what is indexed, with sizes")
+    nr = nsub.add_parser("remove", help="remove one file (or an uploaded zip's files)")
+    nr.add_argument("name")
+    for parser, func in ((na, cmd_notes_add), (nl, cmd_notes_list), (nr, cmd_notes_remove)):
+        parser.add_argument("--profile", default="default")
+        parser.add_argument("--json", action="store_true")
+        parser.set_defaults(func=func)
 
     r = sub.add_parser("run", help="update the index and start the app")
     r.add_argument("--port", type=int, default=8501)

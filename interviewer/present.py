@@ -77,6 +77,11 @@ def cited_numbers(text: str) -> set[int]:
 
 def source_title(ev: Evidence) -> str:
     """Expander title for a cited source."""
+    if ev.source.startswith("your notes/"):
+        # The candidate's own file: named, since they may have many with like headings.
+        name = ev.source.split("/", 1)[1]
+        return f"[{ev.n}] {name} › {ev.heading} — {ev.part} (your notes, similarity " \
+               f"{ev.similarity:.2f})"
     tag = "answer key" if ev.is_answer_key else f"related, similarity {ev.similarity:.2f}"
     return f"[{ev.n}] {ev.heading} — {ev.part} ({tag})"
 
@@ -131,3 +136,30 @@ def time_columns(turns: list[dict], limit: int | None) -> dict:
     return {"time limit": mmss(limit),
             "time per answer": mmss(sum(times) / len(times)) if times else "—",
             "late": sum(bool(t.get("late")) for t in turns)}
+
+
+def material_rows(files) -> list[dict]:
+    """Rows of the "Your material" table: file, kind, size, passages."""
+    return [{"file": f.name, "kind": f.kind, "size": f"{f.bytes / 1024:.1f} KB",
+             "passages": f.chunks} for f in files]
+
+
+def upload_messages(reports) -> list[tuple[str, str]]:
+    """(streamlit level, text) for each uploaded file's outcome."""
+    out = []
+    for r in reports:
+        if r.status == "refused":
+            out.append(("error", r.message))
+        elif r.status == "unchanged":
+            out.append(("info", f"{r.name}: unchanged, nothing re-indexed."))
+        else:
+            out.append(("success", f"{r.name}: {r.status}, {r.chunks} passages indexed."))
+    return out
+
+
+def material_limits() -> str:
+    """The upload limits, in words (the same numbers the code enforces)."""
+    from .material import MAX_FILE_BYTES, MAX_FILES, MAX_PROFILE_TEXT_CHARS
+
+    return (f"Limits: {MAX_FILE_BYTES / 1e6:.0f} MB per file, {MAX_FILES} files and "
+            f"{MAX_PROFILE_TEXT_CHARS / 1e6:.0f} million characters of text per profile.")

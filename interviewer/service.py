@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .config import Settings
-from .grading.models import Grade
+from .grading.models import Evidence, Grade, ReferenceAnswer
 from .grading.base import Grader
 from .grading.registry import make_offline
 from .guide import Question
@@ -21,6 +21,7 @@ from .intents import IntentReader, Reading
 from .interview import Interview, InterviewConfig, InterviewError, Turn, mmss
 from .knowledge import KnowledgeBase
 from .levels import nearest_first, question_level
+from .material import Material
 from .schedule import GOOD, cards, mastery, plan
 from .store import Store
 from .talk import (HINT_COST, clarify_reply, dont_know_reply, hint_cap, next_hint, next_probe,
@@ -92,6 +93,24 @@ class InterviewService:
         self.warmup = None  # a thread loading the model, set by the app
         self.reader = IntentReader(kb.embedder.encode_cached)
         self.clock = time.time  # epoch seconds; timed practice reads it, tests replace it
+
+    def material(self, profile: str) -> Material:
+        """A profile's uploaded notes (its own collection; nobody else's)."""
+        return Material(self.settings.data_dir, profile, self.kb.embedder)
+
+    def with_own_notes(self, ref: ReferenceAnswer, profile: str, k: int = 2) -> ReferenceAnswer:
+        """The reference plus the passages of the profile's own notes nearest its question,
+        numbered after ours, so feedback can cite them by file and heading or page."""
+        rows = self.material(profile).search(ref.question, k=k)
+        if not rows:
+            return ref
+        start = len(ref.evidence)
+        extra = [Evidence(n=start + i + 1, chunk_id=row["id"],
+                          source=row["metadata"]["source"], heading=row["metadata"]["heading"],
+                          part=row["metadata"]["part"], text=row["text"],
+                          similarity=round(row["similarity"], 3))
+                 for i, row in enumerate(rows)]
+        return ref.model_copy(update={"evidence": [*ref.evidence, *extra]})
 
     def wait_until_ready(self) -> None:
         """Block until the background warm-up (model load, index check) is done."""
@@ -217,6 +236,7 @@ class InterviewService:
         question = self.question(turn.question_id)
         base = self.kb.reference_for(question).model_copy(
             update={"level": interview.config.level})
+        base = self.with_own_notes(base, self.store.profile_of(interview.id))
         ref = base if turn.kind == "main" else \
             self.kb.follow_up_reference(base, turn.prompt, turn.target)
         return PendingGrade(answer=answer, original_len=original_len, base=base,

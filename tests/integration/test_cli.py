@@ -91,3 +91,26 @@ def test_grade_with_free_reference(tmp_path):
 def test_grade_errors_are_one_line(args, fragment, fresh_data_dir):
     proc = run(*args, data_dir=fresh_data_dir, check=False)
     assert proc.returncode == 2 and fragment in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_notes_add_list_remove_for_a_profile(tmp_path):
+    notes = tmp_path / "attn.md"
+    notes.write_text("# Attention\n\nSelf-attention weighs every token by query-key "
+                     "similarity.\n", encoding="utf-8")
+    (tmp_path / "blank.txt").write_text("  \n", encoding="utf-8")
+    data = tmp_path / "data"
+    added = json.loads(run("notes", "add", str(notes), str(tmp_path / "blank.txt"), "--json",
+                           "--profile", "ada", data_dir=data).stdout)
+    assert [(r["name"], r["status"]) for r in added] == [("attn.md", "added"),
+                                                         ("blank.txt", "refused")]
+    assert "empty" in added[1]["message"]
+    again = run("notes", "add", str(notes), "--profile", "ada", data_dir=data).stdout
+    assert "unchanged" in again
+    listed = json.loads(run("notes", "list", "--json", "--profile", "ada", data_dir=data).stdout)
+    assert [f["name"] for f in listed] == ["attn.md"] and listed[0]["chunks"] == 1
+    assert "no notes" in run("notes", "list", "--profile", "bob", data_dir=data).stdout
+    gone = run("notes", "remove", "nothere.md", "--profile", "ada", data_dir=data, check=False)
+    assert gone.returncode == 2 and "no file 'nothere.md'" in gone.stderr
+    run("notes", "remove", "attn.md", "--profile", "ada", data_dir=data)
+    assert json.loads(run("notes", "list", "--json", "--profile", "ada",
+                          data_dir=data).stdout) == []
