@@ -25,8 +25,10 @@ from interviewer.interview import (Interview, InterviewConfig, InterviewError, T
                                    stored_finals)
 from interviewer.levels import DEFAULT_LEVEL, LEVEL_LABELS, LEVELS
 from interviewer.knowledge import KnowledgeBase
+from interviewer.jobdesc import JobDescriptionError
+from interviewer.material import MaterialError, job_text_of
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption,
-                                 material_limits, material_rows, score_text, source_body,
+                                 material_limits, material_rows, requirement_table, score_text, source_body,
                                  source_title, study_line, summary_rows, time_columns,
                                  upload_messages)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
@@ -42,7 +44,7 @@ STYLES = {"coach": "Coach: feedback after every answer",
           "interview": "Interview: the verdict at the end"}
 TIME_LIMITS = [None, 60, 120, 180, 300]
 MODES = {"mixed": "Mixed: due reviews, then new", "review": "Review due only",
-         "new": "New questions only"}
+         "new": "New questions only", "job": "For a job description"}
 
 # A local file: a ":material/…:" page icon is fetched from a font CDN on every load.
 st.set_page_config(page_title="Gen-AI Mock Interviewer",
@@ -189,15 +191,19 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                   "is sent anywhere")
         mode = st.radio("Question selection", list(MODES), format_func=MODES.get, key="mode",
                         help="weak answers come back on a spaced schedule (1, 3, 7, 16, 35 "
-                        "days); good ones wait longer")
+                        "days); good ones wait longer; or questions for a job description's "
+                        "requirements")
+        description = job_description_input() if mode == "job" else None
         # busy: an answer is stored but not graded; a new interview would hide it.
-        if st.button("Start new interview", type="primary", disabled=not chosen or busy,
-                     width="stretch"):
+        if st.button("Start new interview", type="primary", width="stretch",
+                     disabled=not chosen or busy or (mode == "job" and not description)):
+            config = InterviewConfig(sections=chosen, num_questions=num, follow_ups=follow,
+                                     style=style, level=level, time_limit=limit)
             try:
-                interview = service.start(InterviewConfig(sections=chosen, num_questions=num,
-                                                          follow_ups=follow, style=style,
-                                                          level=level, time_limit=limit),
-                                          profile(), mode)
+                interview = service.start_for_job(config, description, profile()) \
+                    if mode == "job" else service.start(config, profile(), mode)
+            except JobDescriptionError as exc:
+                st.session_state.notice = f"The job description could not be used: {exc}."
             except InterviewError as exc:
                 st.session_state.notice = f"{exc}: try another mode or more sections."
             else:
@@ -209,6 +215,20 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
         if kb.problems:
             st.warning("Skipped malformed lines in the guide or notes (the rest is loaded):"
                        "\n\n" + "\n".join(f"- `{e}`" for e in kb.problems))
+
+
+def job_description_input() -> str | None:
+    """A pasted or uploaded job description (text, Markdown or PDF); None when empty."""
+    pasted = st.text_area("Job description", key="job_text", height=160,
+                          placeholder="Paste the job description, or upload it below")
+    upload = st.file_uploader("…or upload it", type=["txt", "md", "pdf"], key="job_file")
+    if upload is not None:
+        try:
+            return job_text_of(upload.name, upload.getvalue())
+        except MaterialError as exc:
+            st.error(str(exc))
+            return None
+    return pasted.strip() or None
 
 
 def grader_settings(service: InterviewService) -> None:
@@ -359,6 +379,9 @@ def render_turn(interview: Interview, turn: Turn, i: int,
         st.caption(label)
         # A follow-up may be an LLM's words.
         st.markdown(safe_markdown(turn.prompt))
+        chosen_for = (interview.config.job or {}).get("chosen_for", {}).get(turn.question_id)
+        if chosen_for and turn.kind == "main":
+            st.caption(f"Chosen for the job's requirement: {plain_markdown(chosen_for)}")
     for exchange in turn.exchanges:
         with st.chat_message("user"):
             st.markdown(plain_markdown(exchange["message"]))
@@ -659,6 +682,10 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
         st.caption(f"{summary['answered']} answered, {summary['skipped']} skipped; graded by the "
                    f"{' and '.join(graders) or 'offline'} grader")
         st.table(summary_rows(summary), border="horizontal", hide_index=True)
+        if summary.get("requirements"):
+            st.markdown("**The job's requirements**")
+            st.table(requirement_table(summary["requirements"]), border="horizontal",
+                     hide_index=True)
         topics = {t: s for t, s in summary["topics"].items() if s is not None}
         if topics:
             st.markdown("**Scores by topic**")
@@ -695,6 +722,10 @@ def main() -> None:
     passphrase_settings(service, who)
     st.title("Gen-AI Mock Interviewer")
     if interview is None:
+        # A start that failed (no question fits, an unusable job description) says why.
+        refused = st.session_state.pop("notice", None)
+        if refused:
+            st.warning(refused)
         st.markdown("Choose sections and the number of questions in the sidebar, then press "
                     "**Start new interview**. Answers are graded offline against the project's "
                     "answer keys, and every grade cites the notes it used.")

@@ -1,5 +1,5 @@
-"""The `interviewer` command: questions, index, grade, transcribe, search, coverage, notes,
-history, export, run, passphrase."""
+"""The `interviewer` command: questions, index, grade, transcribe, search, coverage,
+interview, notes, history, export, run, passphrase."""
 
 from __future__ import annotations
 
@@ -295,6 +295,38 @@ def cmd_notes_remove(args) -> int:
     return 0
 
 
+def cmd_interview(args) -> int:
+    """The questions an interview for a job description would ask, and why each."""
+    from .jobdesc import tailor
+    from .material import MaterialError, job_text_of
+
+    path = Path(args.jd)
+    if not path.is_file():
+        raise CLIError(f"no such file: {args.jd}")
+    try:
+        text = job_text_of(path.name, path.read_bytes())
+    except MaterialError as exc:
+        raise CLIError(str(exc)) from exc
+    kb = _knowledge_base(args)
+    if not kb.is_index_current():
+        kb.build_index()
+    tailoring = tailor(kb, text, args.n, args.section)
+    rows = [{"question_id": c.question_id, "question": kb.by_id[c.question_id].text,
+             "requirement": c.requirement, "similarity": c.similarity}
+            for c in tailoring.choices]
+    if args.json:
+        _print_json({"requirements": tailoring.requirements, "unmatched": tailoring.unmatched,
+                     "questions": rows})
+        return 0
+    print(f"{len(tailoring.requirements)} requirements; {len(rows)} questions")
+    for r in rows:
+        print(f"{r['question_id']}  {r['question']}\n    for: {r['requirement']} "
+              f"(similarity {r['similarity']:.2f})")
+    for req in tailoring.unmatched:
+        print(f"no guide question matches: {req}")
+    return 0
+
+
 def cmd_history(args) -> int:
     """Past interviews of a profile, or one interview's turns."""
     service = _service(args)
@@ -471,6 +503,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, help="output file")
     e.set_defaults(func=cmd_export)
 
+    iv = sub.add_parser("interview", help="the questions an interview for a job description "
+                        "would ask")
+    iv.add_argument("--jd", required=True, help="the job description: .txt, .md or .pdf")
+    iv.add_argument("-n", type=int, default=5, help="number of questions (default 5)")
+    iv.add_argument("--section", type=int, nargs="+", help="only these sections")
+    iv.add_argument("--json", action="store_true")
+    iv.set_defaults(func=cmd_interview)
+
     n = sub.add_parser("notes", help="your own notes, indexed and cited beside ours")
     nsub = n.add_subparsers(dest="notes_command", required=True)
     na = nsub.add_parser("add", help="index files: .md, .txt, .pdf, a folder, or a .zip")
@@ -504,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CLIError, GuideError, FileNotFoundError, ValueError, IndexUnavailableError) as exc:
+        # JobDescriptionError and MaterialError are ValueErrors: one line, no traceback.
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return 2
 

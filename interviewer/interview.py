@@ -43,6 +43,9 @@ class InterviewConfig:
     # Timed practice: seconds allowed per prompt (question or follow-up), None
     # for untimed. A late answer is still graded, and marked late.
     time_limit: int | None = None
+    # An interview tailored to a job description (jobdesc.py): {"text", "requirements",
+    # "chosen_for": {question id: requirement}}, stored with the interview.
+    job: dict | None = None
 
     def __post_init__(self):
         if self.style not in STYLES:
@@ -292,7 +295,7 @@ class Interview:
             if r["final"] is not None:
                 scores.append(r["final"])
         graded = [r["final"] for r in rows if r["final"] is not None]
-        return {
+        out = {
             "questions": rows,
             "topics": {t: (round(mean(v), 1) if v else None) for t, v in by_topic.items()},
             "overall": round(mean(graded), 1) if graded else None,
@@ -300,6 +303,9 @@ class Interview:
             "skipped": sum(r["skipped"] for r in rows),
             "dont_know": sum(r["dont_know"] for r in rows),
         }
+        if self.config.job:
+            out["requirements"] = requirement_rows(self.config.job, rows)
+        return out
 
     # -- serialization ---------------------------------------------------------
 
@@ -315,6 +321,24 @@ class Interview:
             questions=dict(data["questions"]), id=data["id"],
             turns=[Turn(**t) for t in data["turns"]], phase=data["phase"],
         )
+
+
+def requirement_rows(job: dict, rows: list[dict]) -> list[dict]:
+    """A job description's requirements with how the candidate did on the questions
+    chosen for each (None: none asked or none graded; unmatched ones say so)."""
+    chosen = job.get("chosen_for", {})
+    unmatched = set(job.get("unmatched", []))
+    out = []
+    for req in job.get("requirements", []):
+        finals = [r["final"] for r in rows if chosen.get(r["question_id"]) == req
+                  and r["final"] is not None]
+        asked = sum(chosen.get(r["question_id"]) == req for r in rows)
+        out.append({"requirement": req, "questions": asked,
+                    "score": round(mean(finals), 1) if finals else None,
+                    "status": "no guide question matches it" if req in unmatched else
+                    ("not asked in this interview" if not asked else
+                     ("not scored" if not finals else "scored"))})
+    return out
 
 
 def mmss(seconds: float | None) -> str:

@@ -288,6 +288,12 @@ def zip_members(name: str, data: bytes) -> list[tuple[str, bytes | MaterialError
     return out
 
 
+def job_text_of(name: str, data: bytes) -> str:
+    """The text of an uploaded job description (text, Markdown or PDF)."""
+    _, chunks, _ = file_chunks(name, data)
+    return "\n\n".join(c.text for c in chunks)
+
+
 # -- the store --------------------------------------------------------------------
 
 

@@ -163,3 +163,10 @@ def material_limits() -> str:
 
     return (f"Limits: {MAX_FILE_BYTES / 1e6:.0f} MB per file, {MAX_FILES} files and "
             f"{MAX_PROFILE_TEXT_CHARS / 1e6:.0f} million characters of text per profile.")
+
+
+def requirement_table(rows: list[dict]) -> list[dict]:
+    """Debrief rows for a job description's requirements: score, or why there is none."""
+    return [{"requirement": r["requirement"], "questions": r["questions"],
+             "score": f"{r['score']:.1f}" if r["score"] is not None else r["status"]}
+            for r in rows]

@@ -21,6 +21,7 @@ from .intents import IntentReader, Reading
 from .interview import Interview, InterviewConfig, InterviewError, Turn, mmss
 from .knowledge import KnowledgeBase
 from .levels import nearest_first, question_level
+from .jobdesc import tailor
 from .material import Material
 from .schedule import GOOD, cards, mastery, plan
 from .store import Store
@@ -143,6 +144,34 @@ class InterviewService:
         order = plan(pool, history, mode,
                      prefer=lambda ids: nearest_first(ids, levels, config.level))
         interview = Interview.start(config, self.kb.questions, order=order)
+        self._replace_open(profile)
+        interview.stamp(self.clock())
+        self.store.save_new(interview, profile)
+        return interview
+
+    def start_for_job(self, config: InterviewConfig, description: str,
+                      profile: str = "default") -> Interview:
+        """Start an interview whose questions are drawn from a job description's
+        requirements (offline retrieval over our keys); each remembers its requirement."""
+        tailoring = tailor(self.kb, description, config.num_questions, config.sections or None)
+        if not tailoring.choices:
+            raise InterviewError("no guide question matches this job description's "
+                                 "requirements closely enough; try more sections, or "
+                                 "describe the requirements in more words")
+        chosen = {c.question_id for c in tailoring.choices}
+        config.sections = sorted({self.kb.by_id[q].section for q in chosen})
+        config.num_questions = len(tailoring.choices)
+        config.job = {"text": description, "requirements": tailoring.requirements,
+                      "unmatched": tailoring.unmatched, "chosen_for": tailoring.chosen_for()}
+        interview = Interview.start(config, self.kb.questions,
+                                    order=[c.question_id for c in tailoring.choices])
+        self._replace_open(profile)
+        interview.stamp(self.clock())
+        self.store.save_new(interview, profile)
+        return interview
+
+    def _replace_open(self, profile: str) -> None:
+        """Close the profile's open interview before a new one starts."""
         previous = self.store.latest_open(profile)
         if previous and self.store.pending_answer(previous) is not None:
             # Abandoning it would hide an answer that was sent but never graded.
@@ -150,9 +179,6 @@ class InterviewService:
                                  "let it finish first")
         if previous:
             self.store.abandon(previous.id)
-        interview.stamp(self.clock())
-        self.store.save_new(interview, profile)
-        return interview
 
     def cards(self, profile: str = "default") -> dict:
         """The profile's review state per question."""

@@ -286,3 +286,40 @@ def test_timed_practice_counts_down_stores_the_time_and_history_shows_it(app):
     table = at.table[0].value
     assert table["time limit"].tolist() == ["1:00"] and table["late"].tolist() == [0]
     assert table["time per answer"].tolist()[0].startswith("0:")
+
+
+def test_an_interview_for_a_job_description_shows_why_each_question_and_the_requirements(app):
+    from ..unit.test_jobdesc import JD
+
+    at = app().run()
+    at.sidebar.radio(key="mode").set_value("job").run()
+    assert at.sidebar.button[0].disabled  # no description yet
+    at.sidebar.text_area(key="job_text").input(JD).run()
+    at.sidebar.slider(key="num_questions").set_value(2)
+    at.sidebar.slider(key="follow_ups").set_value(0)
+    at.sidebar.button[0].click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "Question 1 of 2" in captions(at)
+    # Shown as typed (plain_markdown escapes the hyphen in the source text).
+    assert any(c.startswith("Chosen for the job's requirement: Build retrieval")
+               and "generation pipelines over clinical documents" in c
+               for c in captions(at)), captions(at)
+    for _ in range(2):
+        at.chat_input(key="answer").set_value(ANSWER).run()
+    assert any(s.value == "Interview summary" for s in at.subheader)
+    assert any("The job's requirements" in m.value for m in at.markdown)
+    table = [t for t in at.table if "requirement" in t.value.columns]
+    assert table and len(table[0].value) == 4
+
+
+def test_a_job_description_in_another_language_is_refused_with_a_reason(app):
+    at = app().run()
+    at.sidebar.radio(key="mode").set_value("job").run()
+    at.sidebar.text_area(key="job_text").input(
+        "Wir suchen einen Entwickler mit Erfahrung in Python und maschinellem Lernen, der "
+        "Modelle trainiert und bereitstellt und mit unseren Teams zusammenarbeitet.").run()
+    at.sidebar.button[0].click()
+    at = at.run()
+    assert any("could not be used" in w.value and "German" in w.value for w in at.warning)
+    assert "Question 1 of 1" not in captions(at)

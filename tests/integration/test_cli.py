@@ -114,3 +114,20 @@ def test_notes_add_list_remove_for_a_profile(tmp_path):
     run("notes", "remove", "attn.md", "--profile", "ada", data_dir=data)
     assert json.loads(run("notes", "list", "--json", "--profile", "ada",
                           data_dir=data).stdout) == []
+
+
+def test_interview_for_a_job_description_prints_each_question_with_its_requirement(
+        tmp_path, fresh_data_dir):
+    from ..unit.test_jobdesc import JD
+
+    jd = tmp_path / "jd.md"
+    jd.write_text(JD, encoding="utf-8")
+    out = json.loads(run("interview", "--jd", str(jd), "-n", "3", "--json",
+                         data_dir=fresh_data_dir).stdout)
+    assert len(out["questions"]) == 3 and len(out["requirements"]) == 4
+    assert [q["requirement"] for q in out["questions"]] == out["requirements"][:3]
+    bad = tmp_path / "de.txt"
+    bad.write_text("Wir suchen einen Entwickler mit Erfahrung in Python und maschinellem "
+                   "Lernen, der Modelle trainiert und bereitstellt.", encoding="utf-8")
+    refused = run("interview", "--jd", str(bad), data_dir=fresh_data_dir, check=False)
+    assert refused.returncode == 2 and "German" in refused.stderr
