@@ -27,6 +27,7 @@ from interviewer.levels import DEFAULT_LEVEL, LEVEL_LABELS, LEVELS
 from interviewer.knowledge import KnowledgeBase
 from interviewer.jobdesc import JobDescriptionError
 from interviewer.material import MaterialError, job_text_of
+from interviewer.own_questions import OwnQuestions
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption,
                                  material_limits, material_rows, requirement_table, score_text, source_body,
                                  source_title, study_line, summary_rows, time_columns,
@@ -44,7 +45,8 @@ STYLES = {"coach": "Coach: feedback after every answer",
           "interview": "Interview: the verdict at the end"}
 TIME_LIMITS = [None, 60, 120, 180, 300]
 MODES = {"mixed": "Mixed: due reviews, then new", "review": "Review due only",
-         "new": "New questions only", "job": "For a job description"}
+         "new": "New questions only", "job": "For a job description",
+         "own": "Your own questions"}
 
 # A local file: a ":material/…:" page icon is fetched from a font CDN on every load.
 st.set_page_config(page_title="Gen-AI Mock Interviewer",
@@ -200,8 +202,12 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
             config = InterviewConfig(sections=chosen, num_questions=num, follow_ups=follow,
                                      style=style, level=level, time_limit=limit)
             try:
-                interview = service.start_for_job(config, description, profile()) \
-                    if mode == "job" else service.start(config, profile(), mode)
+                if mode == "job":
+                    interview = service.start_for_job(config, description, profile())
+                elif mode == "own":
+                    interview = service.start_own(config, profile())
+                else:
+                    interview = service.start(config, profile(), mode)
             except JobDescriptionError as exc:
                 st.session_state.notice = f"The job description could not be used: {exc}."
             except InterviewError as exc:
@@ -804,6 +810,7 @@ def material_page(service: InterviewService) -> None:
             reports = material.add([(u.name, u.getvalue()) for u in uploads])
         for level, text in upload_messages(reports):
             getattr(st, level)(text)
+    own_questions_section(service, who)
     files = material.files()
     if not files:
         st.info("No notes of your own yet.")
@@ -815,6 +822,27 @@ def material_page(service: InterviewService) -> None:
         material.remove(name)
         st.session_state["material_notice"] = f"Removed {name}."
         st.rerun()
+
+
+def own_questions_section(service: InterviewService, who: str) -> None:
+    """Upload your own questions (a list, or a guide in our shape); see how many you have."""
+    own = OwnQuestions(service.settings.data_dir, who)
+    with st.expander(f"Your questions ({len(own.all())})"):
+        st.caption("One question per line, or a guide in the project's shape. A question with "
+                   "no answer key is graded against the closest passages of your notes and ours "
+                   "when retrieval is confident, and says so; otherwise it is not scored. Choose "
+                   "'Your own questions' in the sidebar to be asked them.")
+        upload = st.file_uploader("Questions file", type=["md", "txt"], key="questions_upload")
+        if st.button("Add questions", disabled=upload is None, key="questions_add"):
+            try:
+                added, known = own.add(upload.name, upload.getvalue())
+            except MaterialError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"{added} questions added" + (f", {known} already there." if known
+                                                         else "."))
+        for q in own.all()[:200]:
+            st.markdown(f"- {plain_markdown(q.text)}")
 
 
 def history_page(service: InterviewService) -> None:

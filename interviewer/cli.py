@@ -1,5 +1,5 @@
 """The `interviewer` command: questions, index, grade, transcribe, search, coverage,
-interview, notes, history, export, run, passphrase."""
+interview, notes, guide, history, export, run, passphrase."""
 
 from __future__ import annotations
 
@@ -327,6 +327,36 @@ def cmd_interview(args) -> int:
     return 0
 
 
+def cmd_guide_add(args) -> int:
+    """Add your own questions (a list, or a guide in our shape) to a profile."""
+    from .material import MaterialError
+    from .own_questions import OwnQuestions
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CLIError(f"no such file: {args.file}")
+    try:
+        added, known = OwnQuestions(_settings(args).data_dir, args.profile).add(
+            path.name, path.read_bytes())
+    except MaterialError as exc:
+        raise CLIError(str(exc)) from exc
+    print(f"{added} questions added, {known} already there (profile {args.profile!r})")
+    return 0
+
+
+def cmd_guide_list(args) -> int:
+    """A profile's own questions."""
+    from .own_questions import OwnQuestions
+
+    questions = OwnQuestions(_settings(args).data_dir, args.profile).all()
+    if args.json:
+        _print_json([q.to_dict() for q in questions])
+    else:
+        for q in questions:
+            print(f"{q.id}  {q.text}")
+    return 0
+
+
 def cmd_history(args) -> int:
     """Past interviews of a profile, or one interview's turns."""
     service = _service(args)
@@ -519,6 +549,16 @@ def build_parser() -> argparse.ArgumentParser:
     nr = nsub.add_parser("remove", help="remove one file (or an uploaded zip's files)")
     nr.add_argument("name")
     for parser, func in ((na, cmd_notes_add), (nl, cmd_notes_list), (nr, cmd_notes_remove)):
+        parser.add_argument("--profile", default="default")
+        parser.add_argument("--json", action="store_true")
+        parser.set_defaults(func=func)
+
+    gd = sub.add_parser("guide", help="your own questions: a list, or a guide in our shape")
+    gsub = gd.add_subparsers(dest="guide_command", required=True)
+    ga = gsub.add_parser("add", help="add the questions of a .md or .txt file")
+    ga.add_argument("file")
+    gl = gsub.add_parser("list", help="list your questions")
+    for parser, func in ((ga, cmd_guide_add), (gl, cmd_guide_list)):
         parser.add_argument("--profile", default="default")
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(func=func)

@@ -22,7 +22,10 @@ from .interview import Interview, InterviewConfig, InterviewError, Turn, mmss
 from .knowledge import KnowledgeBase
 from .levels import nearest_first, question_level
 from .jobdesc import tailor
+from .grading.text import sentences
+from .index import ASKED_AS
 from .material import Material
+from .own_questions import SECTION as OWN_SECTION, OwnQuestions
 from .schedule import GOOD, cards, mastery, plan
 from .store import Store
 from .talk import (HINT_COST, clarify_reply, dont_know_reply, hint_cap, next_hint, next_probe,
@@ -80,6 +83,14 @@ def session_usage(interview: Interview) -> dict:
         else:
             total["cost_usd"] = round(total["cost_usd"] + usage["cost_usd"], 6)
     return total
+
+
+# An uploaded question with no key is graded against retrieved passages only when
+# the best is at least this close: the bar for grading a free-text question
+# against a key (knowledge.TEXT_KEY_MIN_SIMILARITY).
+PASSAGE_MIN_SIMILARITY = 0.55
+# Sentences of those passages used as the points to listen for: a key's size.
+PASSAGE_POINTS = 6
 
 
 class InterviewService:
@@ -192,9 +203,53 @@ class InterviewService:
         """The open interview of a profile, exactly as last stored."""
         return self.store.latest_open(profile)
 
-    def question(self, question_id: str) -> Question:
-        """A guide question by id."""
-        return self.kb.by_id[question_id]
+    def question(self, question_id: str, profile: str | None = None) -> Question:
+        """A guide question by id, or one of the profile's own questions."""
+        found = self.kb.by_id.get(question_id)
+        if found is None and profile is not None:
+            found = OwnQuestions(self.settings.data_dir, profile).by_id().get(question_id)
+        if found is None:
+            raise InterviewError(f"no question {question_id!r}")
+        return found
+
+    def start_own(self, config: InterviewConfig, profile: str = "default") -> Interview:
+        """Start an interview from the profile's own uploaded questions (shuffled by seed)."""
+        bank = OwnQuestions(self.settings.data_dir, profile).all()
+        if not bank:
+            raise InterviewError("you have no questions of your own yet; upload a list in "
+                                 "Your material")
+        config.sections = [OWN_SECTION]
+        order = [q.id for q in bank]
+        random.Random(config.seed).shuffle(order)
+        interview = Interview.start(config, bank, order=order)
+        self._replace_open(profile)
+        interview.stamp(self.clock())
+        self.store.save_new(interview, profile)
+        return interview
+
+    def reference_for_own(self, question: Question, profile: str) -> ReferenceAnswer:
+        """What an uploaded question is graded against: our key when one matches it; else,
+        when retrieval is confident, the best passages of the profile's notes and ours
+        (said so in the feedback); else nothing, and the answer is not scored."""
+        ref = self.kb.reference_for_text(question.text, question.kind)
+        ref = ref.model_copy(update={"question_id": question.id})
+        if ref.key_points:
+            return ref
+        ours = [h for h in self.kb.search(question.text, k=3)
+                if h["metadata"].get("part") != ASKED_AS]
+        mine = self.material(profile).search(question.text, k=3, min_similarity=0)
+        passages = sorted((h for h in ours + mine if h["similarity"] >= PASSAGE_MIN_SIMILARITY),
+                          key=lambda h: -h["similarity"])[:2]
+        if not passages:
+            return ref
+        points = [s for h in passages for s in sentences(h["text"])
+                  if len(s.split()) >= 6][:PASSAGE_POINTS]
+        evidence = [Evidence(n=i + 1, chunk_id=h["id"], source=h["metadata"]["source"],
+                             heading=h["metadata"]["heading"], part=h["metadata"]["part"],
+                             text=h["text"], similarity=round(h["similarity"], 3))
+                    for i, h in enumerate(passages)]
+        return ref.model_copy(update={"key_points": points, "evidence": evidence,
+                                      "match": "retrieved passages"})
 
     # -- answering ---------------------------------------------------------------
 
@@ -259,10 +314,12 @@ class InterviewService:
         if not answer or not answer.strip():
             return AnswerOutcome(status="empty", message=EMPTY_ANSWER_MESSAGE)
         graded_text, original_len = truncate_answer(answer, self.settings.max_answer_chars)
-        question = self.question(turn.question_id)
-        base = self.kb.reference_for(question).model_copy(
+        profile = self.store.profile_of(interview.id)
+        question = self.question(turn.question_id, profile)
+        base = (self.kb.reference_for(question) if question.section != OWN_SECTION else
+                self.reference_for_own(question, profile)).model_copy(
             update={"level": interview.config.level})
-        base = self.with_own_notes(base, self.store.profile_of(interview.id))
+        base = self.with_own_notes(base, profile)
         ref = base if turn.kind == "main" else \
             self.kb.follow_up_reference(base, turn.prompt, turn.target)
         return PendingGrade(answer=answer, original_len=original_len, base=base,
@@ -358,7 +415,7 @@ class InterviewService:
         turn = interview.pending
         if turn is None:
             raise InterviewError("no question is waiting for an answer")
-        question = self.question(turn.question_id)
+        question = self.question(turn.question_id, self.store.profile_of(interview.id))
         if intent == "skip":
             interview.add_exchange("skip", message, "Sure, let's move on.")
             return self.skip(interview)

@@ -45,7 +45,8 @@ class ReferenceAnswer(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     question_id: str | None = None
     key_title: str | None = None
-    match: Literal["answer key", "retrieved key", "given reference"] = "answer key"
+    match: Literal["answer key", "retrieved key", "given reference",
+                   "retrieved passages"] = "answer key"
     probes: list[FollowUpProbe] = Field(default_factory=list)
     # The interviewer's level (levels.LEVELS): how strict the rubric is, which probe first.
     level: str = "mid"

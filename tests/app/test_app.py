@@ -323,3 +323,25 @@ def test_a_job_description_in_another_language_is_refused_with_a_reason(app):
     at = at.run()
     assert any("could not be used" in w.value and "German" in w.value for w in at.warning)
     assert "Question 1 of 1" not in captions(at)
+
+
+def test_an_interview_from_your_own_questions(app, fresh_data_dir):
+    from interviewer.own_questions import OwnQuestions
+
+    at = app().run()
+    at.sidebar.radio(key="mode").set_value("own").run()
+    at.sidebar.button[0].click()
+    at = at.run()
+    assert any("no questions of your own yet" in w.value for w in at.warning)
+    OwnQuestions(fresh_data_dir, "default").add(
+        "mine.txt", b"- How would you explain what a vector database is to a new colleague?\n")
+    at.sidebar.slider(key="num_questions").set_value(1)
+    at.sidebar.slider(key="follow_ups").set_value(0)
+    at.sidebar.button[0].click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "Question 1 of 1" in captions(at)
+    assert any("explain what a vector database is" in m.value for m in at.markdown)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    # Our key for vector databases is found for it, so the answer is scored.
+    assert [m for m in at.metric if m.label == "Score"]

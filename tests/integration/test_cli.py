@@ -131,3 +131,19 @@ def test_interview_for_a_job_description_prints_each_question_with_its_requireme
                    "Lernen, der Modelle trainiert und bereitstellt.", encoding="utf-8")
     refused = run("interview", "--jd", str(bad), data_dir=fresh_data_dir, check=False)
     assert refused.returncode == 2 and "German" in refused.stderr
+
+
+def test_guide_add_and_list_your_own_questions(tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("- What is a vector database and when would you use one?\n"
+                    "- How does hybrid search combine BM25 with embeddings?\n", encoding="utf-8")
+    data = tmp_path / "data"
+    assert "2 questions added, 0 already there" in run("guide", "add", str(mine),
+                                                       data_dir=data).stdout
+    listed = json.loads(run("guide", "list", "--json", data_dir=data).stdout)
+    assert [q["text"] for q in listed][0].startswith("What is a vector database")
+    assert all(q["id"].startswith("u-") for q in listed)
+    empty = tmp_path / "empty.md"
+    empty.write_text("# Notes\n\nok then\n", encoding="utf-8")
+    refused = run("guide", "add", str(empty), data_dir=data, check=False)
+    assert refused.returncode == 2 and "no questions found" in refused.stderr
