@@ -335,9 +335,9 @@ def requirement_rows(job: dict, rows: list[dict]) -> list[dict]:
         asked = sum(chosen.get(r["question_id"]) == req for r in rows)
         out.append({"requirement": req, "questions": asked,
                     "score": round(mean(finals), 1) if finals else None,
-                    "status": "no guide question matches it" if req in unmatched else
-                    ("not asked in this interview" if not asked else
-                     ("not scored" if not finals else "scored"))})
+                    "status": ("scored" if finals else "not scored") if asked else
+                    ("no guide question matches it" if req in unmatched else
+                     "not asked in this interview")})
     return out
 
 

@@ -25,7 +25,7 @@ from .jobdesc import tailor
 from .grading.text import sentences
 from .index import ASKED_AS
 from .material import Material
-from .own_questions import SECTION as OWN_SECTION, OwnQuestions
+from .own_questions import SECTION as OWN_SECTION, OwnQuestions, own_id
 from .schedule import GOOD, cards, mastery, plan
 from .store import Store
 from .talk import (HINT_COST, clarify_reply, dont_know_reply, hint_cap, next_hint, next_probe,
@@ -91,6 +91,9 @@ def session_usage(interview: Interview) -> dict:
 PASSAGE_MIN_SIMILARITY = 0.55
 # Sentences of those passages used as the points to listen for: a key's size.
 PASSAGE_POINTS = 6
+# A draft key may start from passages a little further away, since a person
+# reviews it before it grades anything: the floor for related notes plus 0.1.
+DRAFT_MIN_SIMILARITY = 0.45
 
 
 class InterviewService:
@@ -161,21 +164,45 @@ class InterviewService:
         return interview
 
     def start_for_job(self, config: InterviewConfig, description: str,
-                      profile: str = "default") -> Interview:
+                      profile: str = "default", chat=None, generated: int = 0) -> Interview:
         """Start an interview whose questions are drawn from a job description's
-        requirements (offline retrieval over our keys); each remembers its requirement."""
+        requirements (offline retrieval over our keys); each remembers its requirement.
+
+        With an LLM (`chat`) and `generated` > 0, up to that many more questions are
+        written from the requirements, labelled as generated and graded against
+        retrieved passages like your own questions. If the LLM fails, the interview
+        starts with the guide's questions and says why.
+        """
         tailoring = tailor(self.kb, description, config.num_questions, config.sections or None)
-        if not tailoring.choices:
+        made, failure = [], None
+        if chat is not None and generated > 0:
+            from .drafting import generate_questions
+            from .llm.errors import LLMError
+
+            try:
+                pairs = generate_questions(chat, tailoring.requirements, generated)
+            except LLMError as exc:
+                pairs, failure = [], f"no questions were generated ({exc})"
+            made = OwnQuestions(self.settings.data_dir, profile).add_generated(pairs, chat.label)
+            made_for = {own_id(text): req for text, req in pairs}
+        if not tailoring.choices and not made:
             raise InterviewError("no guide question matches this job description's "
                                  "requirements closely enough; try more sections, or "
                                  "describe the requirements in more words")
         chosen = {c.question_id for c in tailoring.choices}
-        config.sections = sorted({self.kb.by_id[q].section for q in chosen})
-        config.num_questions = len(tailoring.choices)
+        config.sections = sorted({self.kb.by_id[q].section for q in chosen} |
+                                 ({OWN_SECTION} if made else set()))
+        config.num_questions = len(tailoring.choices) + len(made)
         config.job = {"text": description, "requirements": tailoring.requirements,
-                      "unmatched": tailoring.unmatched, "chosen_for": tailoring.chosen_for()}
-        interview = Interview.start(config, self.kb.questions,
-                                    order=[c.question_id for c in tailoring.choices])
+                      "unmatched": tailoring.unmatched,
+                      "chosen_for": {**tailoring.chosen_for(),
+                                     **{q.id: made_for[q.id] for q in made}},
+                      "generated": {q.id: chat.label for q in made}}
+        if failure:
+            config.job["generation_error"] = failure
+        interview = Interview.start(config, [*self.kb.questions, *made],
+                                    order=[c.question_id for c in tailoring.choices] +
+                                    [q.id for q in made])
         self._replace_open(profile)
         interview.stamp(self.clock())
         self.store.save_new(interview, profile)
@@ -228,18 +255,21 @@ class InterviewService:
         return interview
 
     def reference_for_own(self, question: Question, profile: str) -> ReferenceAnswer:
-        """What an uploaded question is graded against: our key when one matches it; else,
-        when retrieval is confident, the best passages of the profile's notes and ours
-        (said so in the feedback); else nothing, and the answer is not scored."""
+        """What an uploaded question is graded against: your accepted key; else our key when
+        one matches it; else, when retrieval is confident, the best passages of the profile's
+        notes and ours (said so in the feedback); else nothing, and it is not scored."""
+        own = OwnQuestions(self.settings.data_dir, profile).keys().get(question.id)
+        if own:
+            return ReferenceAnswer(question=question.text, kind=question.kind,
+                                   key_points=own["key_points"], explanation=own["explanation"],
+                                   question_id=question.id, match="your key",
+                                   key_title=f"your key (drafted by {own['model']}, accepted "
+                                             "by you)")
         ref = self.kb.reference_for_text(question.text, question.kind)
         ref = ref.model_copy(update={"question_id": question.id})
         if ref.key_points:
             return ref
-        ours = [h for h in self.kb.search(question.text, k=3)
-                if h["metadata"].get("part") != ASKED_AS]
-        mine = self.material(profile).search(question.text, k=3, min_similarity=0)
-        passages = sorted((h for h in ours + mine if h["similarity"] >= PASSAGE_MIN_SIMILARITY),
-                          key=lambda h: -h["similarity"])[:2]
+        passages = self.passages_for(question.text, profile, PASSAGE_MIN_SIMILARITY)[:2]
         if not passages:
             return ref
         points = [s for h in passages for s in sentences(h["text"])
@@ -250,6 +280,36 @@ class InterviewService:
                     for i, h in enumerate(passages)]
         return ref.model_copy(update={"key_points": points, "evidence": evidence,
                                       "match": "retrieved passages"})
+
+    def passages_for(self, text: str, profile: str, floor: float) -> list[dict]:
+        """Passages of our notes and the profile's, at or above a similarity, best first
+        (a key's other ways of asking its question are not passages)."""
+        ours = [h for h in self.kb.search(text, k=4) if h["metadata"].get("part") != ASKED_AS]
+        mine = self.material(profile).search(text, k=4, min_similarity=0)
+        return sorted((h for h in ours + mine if h["similarity"] >= floor),
+                      key=lambda h: -h["similarity"])
+
+    def draft_key_for(self, chat, question_id: str, profile: str):
+        """An LLM's draft key for one of the profile's own questions, from retrieved passages
+        (for review: nothing is saved until `accept_key`)."""
+        from .drafting import draft_key
+
+        question = self.question(question_id, profile)
+        if question.section != OWN_SECTION:
+            raise InterviewError("only your own questions get drafted keys; ours have keys")
+        ours = self.kb.reference_for_text(question.text, question.kind)
+        if ours.key_points:
+            raise InterviewError("this question already has an answer key of ours "
+                                 f"({ours.key_title}); it is graded against that, not a draft")
+        passages = self.passages_for(question.text, profile, DRAFT_MIN_SIMILARITY)[:4]
+        if not passages:
+            raise InterviewError("no passage of your notes or ours is close enough to this "
+                                 "question to draft a key from; add notes that cover it")
+        return draft_key(chat, question.id, question.text, passages)
+
+    def accept_key(self, draft, profile: str) -> None:
+        """Save a reviewed draft key for the profile's own question."""
+        OwnQuestions(self.settings.data_dir, profile).accept(draft)
 
     # -- answering ---------------------------------------------------------------
 

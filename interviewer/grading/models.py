@@ -46,7 +46,7 @@ class ReferenceAnswer(BaseModel):
     question_id: str | None = None
     key_title: str | None = None
     match: Literal["answer key", "retrieved key", "given reference",
-                   "retrieved passages"] = "answer key"
+                   "retrieved passages", "your key"] = "answer key"
     probes: list[FollowUpProbe] = Field(default_factory=list)
     # The interviewer's level (levels.LEVELS): how strict the rubric is, which probe first.
     level: str = "mid"

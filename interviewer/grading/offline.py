@@ -270,6 +270,8 @@ class OfflineBase(Grader):
         if ref.match == "retrieved key":
             parts.append("No answer key is linked to this exact question; it was graded against "
                          "the closest key the knowledge base retrieved.")
+        elif ref.match == "your key":
+            parts.append(f"Graded against {ref.key_title}.")
         elif ref.match == "retrieved passages":
             parts.append("No answer key is written for this question: it was graded against "
                          "the retrieved passages cited below, not a written key.")

@@ -345,3 +345,41 @@ def test_an_interview_from_your_own_questions(app, fresh_data_dir):
     at.chat_input(key="answer").set_value(ANSWER).run()
     # Our key for vector databases is found for it, so the answer is scored.
     assert [m for m in at.metric if m.label == "Score"]
+
+
+def test_an_llm_drafts_a_key_for_your_question_and_it_is_saved_only_when_accepted(
+        app, fresh_data_dir, monkeypatch):
+    import json as _json
+
+    from interviewer.own_questions import OwnQuestions
+
+    from ..http.fake_llm import FakeLLM, openai_json
+    from ..http.test_drafting import DRAFT
+    from ..integration.test_own_questions import LIST, ZORBLAX
+
+    fake = FakeLLM().start()
+    try:
+        monkeypatch.setenv("INTERVIEWER_PROVIDER", "openai-compatible")
+        monkeypatch.setenv("INTERVIEWER_MODEL", "tiny")
+        monkeypatch.setenv("INTERVIEWER_BASE_URL", fake.url + "/v1")
+        own = OwnQuestions(fresh_data_dir, "default")
+        own.add("mine.txt", LIST)
+        from interviewer.config import load_settings
+        from interviewer.material import Material
+
+        Material(load_settings().data_dir, "default").add([("zorblax.md", ZORBLAX)])
+        fake.add(kind="json", body=openai_json(_json.dumps(DRAFT)))
+        at = app().run()
+        at.segmented_control(key="view").set_value("Your material").run()
+        zorblax = next(q for q in own.all() if "zorblax" in q.text)
+        at.selectbox(key="draft_choice").set_value(zorblax).run()
+        at.button(key="draft_go").click().run()
+        assert not at.exception, at.exception
+        assert any("Draft by openai-compatible · tiny" in m.value for m in at.markdown)
+        assert own.keys() == {}  # shown for review, not saved
+        at.button(key="draft_accept").click().run()
+        assert own.keys()[zorblax.id]["model"] == "openai-compatible · tiny"
+        assert any("your key, drafted by openai-compatible · tiny" in m.value
+                   for m in at.markdown)
+    finally:
+        fake.stop()
