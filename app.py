@@ -202,8 +202,25 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                               "labelled 'generated', graded against retrieved passages") \
             if mode == "job" and chat is not None else 0
         # busy: an answer is stored but not graded; a new interview would hide it.
-        if st.button("Start new interview", type="primary", width="stretch",
-                     disabled=not chosen or busy or (mode == "job" and not description)):
+        pressed = st.button("Start new interview", type="primary", width="stretch",
+                            disabled=not chosen or busy or (mode == "job" and not description))
+        # An open interview with answers is never dropped silently: ask first.
+        open_one = service.resume(profile())
+        if pressed and open_one is not None and open_one.turns and \
+                any(t.answer is not None or t.skipped for t in open_one.turns):
+            st.session_state["confirm_abandon"] = True
+            pressed = False
+        if st.session_state.get("confirm_abandon"):
+            st.warning("An interview is still open. Start a new one anyway? The open one is "
+                       "closed as abandoned; its answers stay in History.")
+            yes, no = st.columns(2)
+            if yes.button("Start anyway", key="confirm_start"):
+                st.session_state.pop("confirm_abandon")
+                pressed = True
+            if no.button("Keep it", key="cancel_start"):
+                st.session_state.pop("confirm_abandon")
+                st.rerun()
+        if pressed:
             config = InterviewConfig(sections=chosen, num_questions=num, follow_ups=follow,
                                      style=style, level=level, time_limit=limit)
             try:
@@ -326,7 +343,10 @@ def usage_caption(interview: Interview) -> None:
 def current_interview(service: InterviewService) -> Interview | None:
     """The session's interview, or the profile's open one after a reload."""
     iid = st.session_state.get("interview_id")
-    interview = service.store.load(iid) if iid else service.resume(profile())
+    # After a reload: the open interview, or else the one just finished, whose summary
+    # stays on screen until a new interview starts.
+    interview = service.store.load(iid) if iid else (
+        service.resume(profile()) or service.store.latest_done(profile()))
     if interview:
         st.session_state.interview_id = interview.id
     return interview

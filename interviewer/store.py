@@ -331,6 +331,15 @@ class Store:
             "ORDER BY updated_at DESC, rowid DESC LIMIT 1", (profile,)).fetchone()
         return Interview.from_dict(json.loads(row["state"])) if row else None
 
+    def latest_done(self, profile: str = "default") -> Interview | None:
+        """The profile's most recent interview when it is finished (not abandoned, and no
+        newer one started): what the Interview view shows after a reload."""
+        row = self._conn.execute(
+            "SELECT state, status FROM interviews WHERE profile = ? "
+            "ORDER BY updated_at DESC, rowid DESC LIMIT 1", (profile,)).fetchone()
+        return Interview.from_dict(json.loads(row["state"])) \
+            if row and row["status"] == "done" else None
+
     def turns(self, interview_id: str) -> list[dict]:
         """Stored turns of an interview, in order."""
         rows = self._conn.execute("SELECT * FROM turns WHERE interview_id = ? ORDER BY seq",

@@ -383,3 +383,28 @@ def test_an_llm_drafts_a_key_for_your_question_and_it_is_saved_only_when_accepte
                    for m in at.markdown)
     finally:
         fake.stop()
+
+
+def test_starting_a_new_interview_asks_before_abandoning_one_with_answers(app):
+    at = start(app().run(), questions=2, follow_ups=0)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert "Question 2 of 2" in captions(at)
+    at.sidebar.button[0].click().run()
+    assert any("still open" in w.value for w in at.sidebar.warning)
+    assert "Question 2 of 2" in captions(at)  # nothing changed yet
+    at.button(key="cancel_start").click().run()
+    assert not any("still open" in w.value for w in at.sidebar.warning)
+    assert "Question 2 of 2" in captions(at)
+    at.sidebar.button[0].click().run()
+    at.button(key="confirm_start").click().run()
+    assert not at.exception, at.exception
+    assert "Question 1 of 2" in captions(at) and "Question 2 of 2" not in captions(at)
+
+
+def test_a_finished_interviews_summary_is_still_there_after_a_reload(app):
+    at = start(app().run(), questions=1, follow_ups=0)
+    at.chat_input(key="answer").set_value(ANSWER).run()
+    assert any(s.value == "Interview summary" for s in at.subheader)
+    again = app().run()  # a reload is a new session
+    assert any(s.value == "Interview summary" for s in again.subheader)
+    assert [m for m in again.metric if m.label == "Overall"]
