@@ -30,7 +30,8 @@ from interviewer.material import MaterialError, job_text_of
 from interviewer.own_questions import OwnQuestions
 from interviewer.present import (contradiction_lines, criteria_rows, grader_caption,
                                  material_limits, material_rows, requirement_table, score_text, source_body,
-                                 source_title, study_line, summary_rows, time_columns,
+                                 source_title, study_line, summary_rows, table_text,
+                                 time_columns,
                                  upload_messages)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
@@ -966,7 +967,7 @@ def history_page(service: InterviewService) -> None:
                 m["mastery"])
         st.bar_chart({"mastery": {k: round(sum(v) / len(v), 1) for k, v in by_section.items()}},
                      horizontal=True)
-        st.table([{"topic": f"{m['section']}. {m['subsection']}",
+        st.table([{"topic": table_text(f"{m['section']}. {m['subsection']}"),
                    "answered": f"{m['answered']}/{m['questions']}",
                    "mastery": f"{m['mastery']:.1f}", "due for review": m["due"]}
                   for m in sorted(mastery_rows, key=lambda m: m["mastery"])],

@@ -107,7 +107,8 @@ def summary_rows(summary: dict) -> list[dict]:
                 score += f" ({r['hints']} hint{'s' if r['hints'] > 1 else ''})"
         follow = ", ".join(f"{s:.1f}" for s in r["follow_up_scores"]) or "—"
         final = "—" if r.get("final") is None else f"{r['final']:.1f}"
-        rows.append({"question": r["question"], "topic": r["subsection"] or "", "score": score,
+        rows.append({"question": r["question"], "topic": table_text(r["subsection"] or ""),
+                     "score": score,
                      "follow-ups": follow, "final": final})
     return rows
 
@@ -167,6 +168,12 @@ def material_limits() -> str:
 
 def requirement_table(rows: list[dict]) -> list[dict]:
     """Debrief rows for a job description's requirements: score, or why there is none."""
-    return [{"requirement": r["requirement"], "questions": r["questions"],
+    return [{"requirement": table_text(r["requirement"]), "questions": r["questions"],
              "score": f"{r['score']:.1f}" if r["score"] is not None else r["status"]}
             for r in rows]
+
+
+def table_text(text: str) -> str:
+    """A table cell that starts like "4. RAG" is not turned into a numbered list (st.table
+    renders cells as Markdown)."""
+    return re.sub(r"^(\d+)\. ", r"\1\\. ", text)
