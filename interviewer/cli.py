@@ -391,6 +391,15 @@ def cmd_history(args) -> int:
             mean = "—" if r["mean_score"] is None else f"{r['mean_score']:.1f}"
             print(f"{r['id']}  {r['created_at']}  {r['status']:<9} sections "
                   f"{','.join(map(str, r['sections']))}  answered {r['answered']}  mean {mean}")
+        learnt = [m for m in service.mastery(args.profile) if m["answered"]]
+        if learnt:
+            print("\nmastery by topic (mean of each question's latest score)")
+            width = min(60, max(len(f"{m['section']}. {m['subsection']}") for m in learnt))
+            print(f"{'topic':<{width}}  answered  mastery  due")
+            for m in sorted(learnt, key=lambda m: m["mastery"]):
+                topic = f"{m['section']}. {m['subsection']}"[:width]
+                print(f"{topic:<{width}}  {m['answered']:>3}/{m['questions']:<4}  "
+                      f"{m['mastery']:>7.1f}  {m['due']:>3}")
     return 0
 
 

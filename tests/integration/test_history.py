@@ -90,6 +90,10 @@ def test_cli_history_and_export(service, tmp_path, fresh_data_dir):
     hist = json.loads(cli("history", "--json"))
     assert hist["interviews"][0]["id"] == iv.id and hist["interviews"][0]["answered"] == 2
     assert "score" in cli("history", "--id", iv.id)
+    plain = cli("history")
+    assert iv.id in plain and "mastery by topic" in plain
+    learnt = [m for m in hist["mastery"]]
+    assert learnt and f"{learnt[0]['mastery']:.1f}" in plain.split("mastery by topic")[1]
     cli("export", "--format", "pdf", "--out", str(tmp_path / "r.pdf"))
     cli("export", "--interview", iv.id, "--out", str(tmp_path / "r.md"))
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
