@@ -16,7 +16,8 @@ question's answers are never in the fold that scores them). The threshold is
 the lowest probability at which at most `--max-false-flag` of the right
 answers (every level but wrong) get any point flagged, chosen on those
 cross-validated probabilities: one number tuned on the figures reported here.
-A point is flagged only when it is also not covered, as in the grader.
+A point is flagged only when it is also not covered, and only when the judge's own
+contradiction head leans to "contradicted" on the whole answer, as in the grader.
 
 `--write` refits on all answers and writes `interviewer/grading/model/contradiction.json`
 with the data's sha256, the command, the seed and the cross-validated figures.
@@ -43,6 +44,12 @@ FOLDS = 4
 # grader can make in front of a candidate, so the bar is set by right answers:
 # at most this share of them may carry any contradiction flag.
 MAX_FALSE_FLAG = 0.02
+# The judge's whole-answer contradiction logit a point needs before the model may
+# flag it (ContradictionModel.min_whole_contradiction, which says why). Measured
+# (4-fold CV, judge retrained 2026-12-06): no floor / -1 / -0.5 / 0 flagged 1.9 /
+# 1.4 / 1.9 / 1.2% of right answers and quoted 28.7 / 24.1 / 18.5 / 11.1% of wrong
+# ones; only 0 spared the hand-written right answers of test_grader_claims.py.
+MIN_WHOLE_CONTRADICTION = 0.0
 
 
 def collect(rows: list[dict]) -> list[dict]:
@@ -107,7 +114,8 @@ def figures(points: list[dict], probs: np.ndarray, threshold: float) -> dict:
 
 
 def cross_validate(points: list[dict], features: tuple[str, ...], max_false_flag: float,
-                   seed: int = SEED) -> tuple[np.ndarray, float, dict]:
+                   seed: int = SEED, floor: float | None = MIN_WHOLE_CONTRADICTION
+                   ) -> tuple[np.ndarray, float, dict]:
     """Out-of-fold probabilities, the threshold chosen on them, and the figures."""
     x, y = matrix(points, features), np.array([p["label"] for p in points], dtype=float)
     questions = sorted({p["question_id"] for p in points})
@@ -119,6 +127,9 @@ def cross_validate(points: list[dict], features: tuple[str, ...], max_false_flag
         train, test = folds != f, folds == f
         w, b = fit(x[train], y[train])
         probs[test] = 1 / (1 + np.exp(-(x[test] @ w + b)))
+    if floor is not None:
+        whole = np.array([p["readings"]["whole_contradiction"] for p in points])
+        probs = np.where(whole >= floor, probs, 0.0)
     threshold = choose_threshold(points, probs, max_false_flag)
     out = figures(points, probs, threshold)
     right = np.array([p["level"] != "wrong" for p in points])
@@ -175,11 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         w, b = fit(x, np.array([p["label"] for p in points], dtype=float))
         model = ContradictionModel(
             weights=dict(zip(FEATURES, map(float, w))), bias=b, threshold=threshold,
+            min_whole_contradiction=MIN_WHOLE_CONTRADICTION,
             meta={"command": "python -m evals.contradiction --write",
                   "data": [{"file": Path(d).name, "sha256": sha256(Path(d))} for d in args.data],
                   "seed": SEED, "folds": FOLDS,
                   "threshold_rule": f"lowest threshold flagging at most {args.max_false_flag:.0%} "
-                                    "of right answers, on cross-validated probabilities",
+                                    "of right answers, on cross-validated probabilities, "
+                                    "among points whose whole-answer contradiction logit is at "
+                                    f"least {MIN_WHOLE_CONTRADICTION}",
                   "cross_validated": cv})
         model.save(MODEL_PATH)
         result["written"] = str(MODEL_PATH)

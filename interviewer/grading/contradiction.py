@@ -33,6 +33,12 @@ class ContradictionModel:
     weights: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
     threshold: float = 1.0  # probability at which a point counts as contradicted
+    # The judge's own contradiction head must lean to "contradicted" on the whole
+    # answer (logit at least this): without it, a right answer whose points the
+    # judge misses looks like one that talks about a point without stating it,
+    # and right answers in tests/integration/test_grader_claims.py were told they
+    # said the opposite of the key (logits -0.53 to -0.94 there).
+    min_whole_contradiction: float = 0.0
     meta: dict = field(default_factory=dict)
 
     @property
@@ -47,19 +53,23 @@ class ContradictionModel:
             return cls()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(weights=data["weights"], bias=data["bias"], threshold=data["threshold"],
+                   min_whole_contradiction=data.get("min_whole_contradiction", 0.0),
                    meta=data.get("meta", {}))
 
     def save(self, path: Path = MODEL_PATH) -> None:
         """Write the model as small, reviewable JSON."""
         data = {"kind": "logistic", "weights": {k: round(v, 6) for k, v in self.weights.items()},
                 "bias": round(self.bias, 6), "threshold": round(self.threshold, 4),
-                "meta": self.meta}
+                "min_whole_contradiction": self.min_whole_contradiction, "meta": self.meta}
         Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
     def probability(self, readings: dict[str, float]) -> float | None:
-        """Probability that the point is contradicted (None when no model is fitted)."""
+        """Probability that the point is contradicted, as the verdict uses it: 0 when the
+        judge's own head does not lean to contradiction (None when no model is fitted)."""
         if not self.fitted:
             return None
+        if readings["whole_contradiction"] < self.min_whole_contradiction:
+            return 0.0
         z = self.bias + sum(w * readings[name] for name, w in self.weights.items())
         return float(1.0 / (1.0 + np.exp(-z)))
 

@@ -61,7 +61,7 @@ PAIRS = {
 # Known gaps of the shipped claim judge, measured and open in issue #13 (README, "In-domain
 # answers"). strict: the day the grader meets them, these tests must be un-marked.
 OPEN_13 = pytest.mark.xfail(strict=True, reason="issue #13, open: the contradiction model "
-                            "(evals.contradiction) finds about one wrong answer in five at the "
+                            "(evals.contradiction) quotes about one wrong answer in nine at the "
                             "threshold that spares right answers; these two are not among them")
 
 
