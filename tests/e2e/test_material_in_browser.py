@@ -28,7 +28,8 @@ def test_upload_notes_see_them_cited_in_feedback_and_remove_them(repo, kb, fresh
             browser, page = launch(pw)
             page.goto(url + "/?view=material")
             expect(page.get_by_text("Your material").first).to_be_visible(timeout=60_000)
-            page.locator("input[type=file]").set_input_files([str(notes), str(scan)])
+            notes_uploader = page.get_by_test_id("stFileUploader").filter(has_text="Notes files")
+            notes_uploader.locator("input[type=file]").set_input_files([str(notes), str(scan)])
             page.get_by_role("button", name="Add to my notes").click()
             expect(page.get_by_text("attn.md: added, 2 passages indexed.")).to_be_visible(
                 timeout=60_000)
