@@ -78,8 +78,19 @@ def launch(pw):
     return browser, browser.new_page(viewport={"width": 1280, "height": 1800})
 
 
+def settle(page) -> None:
+    """Wait until the script run in progress ends: a message sent while Streamlit is still
+    rendering the page that a button press started can be dropped when the chat box is
+    drawn again (seen once in a clean-clone run, with a slow LLM grader)."""
+    from playwright.sync_api import expect
+
+    for icon in ("stStatusWidgetRunningIcon", "stStatusWidgetRunningManIcon"):
+        expect(page.get_by_test_id(icon)).to_have_count(0, timeout=60_000)
+
+
 def answer(page, text: str = ANSWER) -> None:
-    """Type an answer in the chat box and send it."""
+    """Type an answer in the chat box and send it, once the page has settled."""
+    settle(page)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
     box.press("Enter")

@@ -10,7 +10,7 @@ import pytest
 
 from ..bad_inputs import BAD_ANSWERS, LEAK_HOST
 from ..http.fake_llm import FakeLLM
-from .test_browser import launch, start_app
+from .test_browser import answer, launch, start_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,9 +47,7 @@ def test_no_remote_loads_offline_grade_now_and_no_key_in_the_page(app, slow_llm)
         page.goto(app)
         page.get_by_role("button", name="Start new interview").click(timeout=60_000)
         expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
-        box = page.get_by_test_id("stChatInputTextArea")
-        box.fill(ANSWER)
-        box.press("Enter")
+        answer(page, ANSWER)
 
         # The LLM hangs: the user takes the offline grade instead of waiting it out.
         button = page.get_by_role("button", name="Use the offline grade now")
