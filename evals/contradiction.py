@@ -28,7 +28,6 @@ The fitted answers are the same ones `evals.indomain` reports on, so its
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 
 from evals.common import Progress, read_jsonl, roc_auc
 from evals.indomain import DATA, NATURAL
+from evals.train_grader import sha256
 
 SEED = 13
 FOLDS = 4
@@ -155,11 +155,6 @@ def choose_threshold(points: list[dict], probs: np.ndarray, max_false_flag: floa
         if figures(points, probs, float(t))["right_answers_flagged"] <= max_false_flag:
             return float(round(t, 2))
     return 1.0
-
-
-def sha256(path: Path) -> str:
-    """Hex digest of a file."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:

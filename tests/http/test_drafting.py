@@ -12,7 +12,7 @@ from interviewer.llm.openai_chat import OpenAIChat
 
 from ..integration.test_own_questions import LIST, ZORBLAX
 from ..unit.test_jobdesc import JD
-from .fake_llm import FakeLLM, anthropic_json, openai_json
+from .fake_llm import anthropic_json, openai_json
 
 KEY = "sk-test-drafting-0000"
 DRAFT = {"key_points": [
@@ -22,13 +22,6 @@ DRAFT = {"key_points": [
     "The initiator confirms the final band before any flux is sent."],
     "explanation": "A three-step handshake agrees a band both sides can hold before flux flows.",
     "sources": [1, 9]}
-
-
-@pytest.fixture()
-def fake():
-    server = FakeLLM().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()

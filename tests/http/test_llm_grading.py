@@ -13,20 +13,13 @@ from interviewer.llm import make_chat_model
 from interviewer.llm.anthropic_chat import AnthropicChat
 from interviewer.llm.openai_chat import OpenAIChat
 
-from .fake_llm import (FakeLLM, anthropic_json, anthropic_sse, grade_payload, openai_json,
+from .fake_llm import (anthropic_json, anthropic_sse, grade_payload, openai_json,
                        openai_sse)
 
 KEY = "sk-test-SECRET-123456"
 CRITERIA = ["Accuracy and coverage", "Depth", "Clarity"]
 ANSWER = ("RAG retrieves relevant passages from an index at query time and puts them in the "
           "prompt, so the model answers from that text and hallucinates less.")
-
-
-@pytest.fixture()
-def fake():
-    server = FakeLLM().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()

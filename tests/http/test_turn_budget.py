@@ -12,7 +12,7 @@ from interviewer.config import load_settings
 from interviewer.grading.llm import Progress
 from interviewer.llm import make_grader
 
-from .fake_llm import FakeLLM, grade_payload, openai_json
+from .fake_llm import grade_payload, openai_json
 
 CRITERIA = ["Accuracy and coverage", "Depth", "Clarity"]
 ANSWER = ("RAG retrieves relevant passages from an index at query time and puts them in the "
@@ -25,13 +25,6 @@ def grader(kb):
     from interviewer.grading.registry import make_offline
 
     return make_offline("offline", kb.embedder)
-
-
-@pytest.fixture()
-def fake():
-    server = FakeLLM().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()
