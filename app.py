@@ -60,7 +60,7 @@ def get_service() -> InterviewService:
     """One knowledge base, model and store per process, shared by all sessions."""
     settings = load_settings()
     kb = KnowledgeBase(settings)
-    service = InterviewService(settings, kb, Store(settings.db_path))
+    service = InterviewService(settings, kb, Store(settings.store_location))
 
     def warm_up() -> None:
         # The first question needs only the guide; load the model and check the
@@ -94,9 +94,49 @@ def listens_beyond_localhost() -> bool:
     return not auth.is_loopback(st.get_option("server.address"))
 
 
+def needs_accounts(service: InterviewService) -> bool:
+    """Whether every profile needs a passphrase: the app is reachable from other
+    computers, or it is one of several replicas on a shared database (perhaps
+    behind a proxy on this computer, where the listening address says nothing)."""
+    return listens_beyond_localhost() or service.settings.server_mode
+
+
+def restore_session(service: InterviewService) -> None:
+    """Open the profile a sign-in token in the URL names (a reload, maybe on another replica)."""
+    token = st.query_params.get(auth.SESSION_PARAM)
+    if not token or st.session_state.get("session_token") == token:
+        return
+    who = auth.session_profile(service.store, token)
+    if who is None:
+        del st.query_params[auth.SESSION_PARAM]
+        st.session_state["signin_notice"] = "Your sign-in has expired; enter your passphrase."
+        return
+    st.session_state["session_token"] = token
+    st.session_state["profile"] = who
+    st.session_state.setdefault("unlocked_profiles", set()).add(who)
+
+
+def remember_sign_in(service: InterviewService, who: str) -> None:
+    """Give this browser a sign-in token that any replica accepts until it expires."""
+    token = auth.start_session(service.store, who)
+    st.session_state["session_token"] = token
+    st.query_params[auth.SESSION_PARAM] = token
+
+
+def sign_out(service: InterviewService) -> None:
+    """End this browser's sign-in and lock the profile again."""
+    auth.end_session(service.store, st.session_state.pop("session_token", None))
+    st.query_params.pop(auth.SESSION_PARAM, None)
+    st.session_state.get("unlocked_profiles", set()).discard(profile())
+    st.session_state.pop("interview_id", None)
+
+
 def profile_input() -> None:
     """The profile name box; other people's profile names are never listed."""
-    st.sidebar.text_input("Profile", value="default", key="profile",
+    # Set before the widget exists (not through value=), so a profile restored
+    # from a sign-in token fills the box without Streamlit's double-value warning.
+    st.session_state.setdefault("profile", "default")
+    st.sidebar.text_input("Profile", key="profile",
                           help="each profile keeps its own history and review schedule",
                           on_change=lambda: st.session_state.pop("interview_id", None))
 
@@ -105,7 +145,7 @@ def open_profile(service: InterviewService) -> str | None:
     """The session's profile if it may open it; otherwise a passphrase form and None."""
     who = profile()
     unlocked = st.session_state.setdefault("unlocked_profiles", set())
-    access = auth.access(service.store, who, remote=listens_beyond_localhost(),
+    access = auth.access(service.store, who, remote=needs_accounts(service),
                          unlocked=who in unlocked)
     if access.allowed:
         return who
@@ -136,6 +176,7 @@ def open_profile(service: InterviewService) -> str | None:
         st.error("Wrong passphrase.")
         return None
     unlocked.add(who)
+    remember_sign_in(service, who)
     st.rerun()
 
 
@@ -155,7 +196,14 @@ def passphrase_settings(service: InterviewService, who: str) -> None:
                 st.error(str(exc))
             else:
                 st.session_state.setdefault("unlocked_profiles", set()).add(who)
-                st.success("Passphrase saved. This profile now asks for it in new sessions.")
+                # The new passphrase ended every sign-in of this profile, this one too.
+                remember_sign_in(service, who)
+                st.success("Passphrase saved. This profile now asks for it in new sessions, "
+                           "and other signed-in browsers are signed out.")
+    if st.session_state.get("session_token") and st.sidebar.button("Sign out",
+                                                                     key="sign_out"):
+        sign_out(service)
+        st.rerun()
 
 
 def sidebar(service: InterviewService, busy: bool = False) -> None:
@@ -739,14 +787,26 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
 def main() -> None:
     """The page: the interview, or the history view."""
     service = session_service(get_service())
-    view = st.segmented_control("View", ["Interview", "History", "Your material"], key="view",
+    restore_session(service)
+    views = ["Interview", "History", "Your material"]
+    if profile() in st.session_state.get("unlocked_profiles", set()) \
+            and auth.is_admin(service.store, profile()):
+        views.append("Admin")
+    view = st.segmented_control("View", views, key="view",
                                 default=VIEWS.get(st.query_params.get("view", "interview"),
                                                   "Interview"),
                                 label_visibility="collapsed")
     st.query_params["view"] = next((k for k, v in VIEWS.items() if v == view), "interview")
     profile_input()
+    signin_notice = st.session_state.pop("signin_notice", None)
+    if signin_notice:
+        st.info(signin_notice)
     who = open_profile(service)
     if who is None:
+        return
+    if view == "Admin":
+        passphrase_settings(service, who)
+        admin_page(service, who)
         return
     if view == "History":
         passphrase_settings(service, who)
@@ -820,7 +880,37 @@ def offer_take_back(service: InterviewService, interview: Interview) -> None:
         st.rerun()
 
 
-VIEWS = {"interview": "Interview", "history": "History", "material": "Your material"}
+VIEWS = {"interview": "Interview", "history": "History", "material": "Your material",
+         "admin": "Admin"}
+
+
+def admin_page(service: InterviewService, who: str) -> None:
+    """Every profile and anyone's report, for an admin (the service refuses anyone else)."""
+    from interviewer.report import pdf_report
+
+    st.title("Admin")
+    try:
+        rows = service.profiles_for(who)
+    except PermissionError:
+        st.error("Only an admin sees this page.")
+        return
+    if not rows:
+        st.info("No profiles yet.")
+        return
+    st.dataframe([{"profile": r["profile"], "interviews": r["interviews"],
+                   "last active": r["last_active"] or "-",
+                   "passphrase": "yes" if r["has_passphrase"] else "no",
+                   "admin": "yes" if r["admin"] else ""} for r in rows],
+                 hide_index=True, width="stretch")
+    chosen = st.selectbox("Report of", [r["profile"] for r in rows], key="admin_profile")
+    cols = st.columns(2)
+    cols[0].download_button("History (.md)", lambda: service.report_for(who, chosen),
+                            f"history-{chosen}.md", "text/markdown", on_click="ignore",
+                            key="admin_md")
+    cols[1].download_button("History (.pdf)",
+                            lambda: pdf_report(service.report_for(who, chosen)),
+                            f"history-{chosen}.pdf", "application/pdf", on_click="ignore",
+                            key="admin_pdf")
 
 
 def material_page(service: InterviewService) -> None:

@@ -136,6 +136,42 @@ def unlock(store, profile: str, passphrase: str) -> bool:
     return stored is not None and verify_passphrase(passphrase, stored)
 
 
+# A signed-in session lasts a working day; the token lives in the page's URL
+# (Streamlit offers no server-set cookies), so a reload on any replica finds it.
+SESSION_TTL_S = 12 * 3600
+SESSION_PARAM = "s"
+
+
+def _token_hash(token: str) -> str:
+    # Only the hash is stored: a copy of the database opens no session.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(store, profile: str) -> str:
+    """A new session token for a profile that has just been opened with its passphrase."""
+    token = secrets.token_urlsafe(24)
+    store.save_session(_token_hash(token), profile, SESSION_TTL_S)
+    return token
+
+
+def session_profile(store, token: str | None) -> str | None:
+    """The profile a session token opens (None when missing, unknown or expired)."""
+    if not token or len(token) > 100:
+        return None
+    return store.session_profile(_token_hash(token))
+
+
+def end_session(store, token: str | None) -> None:
+    """Sign a session out."""
+    if token:
+        store.end_session(_token_hash(token))
+
+
+def is_admin(store, profile: str) -> bool:
+    """Whether a profile may list every profile and read anyone's report."""
+    return store.role(profile) == "admin" and store.secret(profile) is not None
+
+
 def set_passphrase(store, profile: str, passphrase: str, confirm: str,
                    replace: bool = True) -> bool:
     """Check and store a new passphrase for a profile.
@@ -144,4 +180,8 @@ def set_passphrase(store, profile: str, passphrase: str, confirm: str,
     False is returned.
     """
     check_new_passphrase(passphrase, confirm)
-    return store.set_secret(profile, hash_passphrase(passphrase), replace=replace)
+    changed = store.set_secret(profile, hash_passphrase(passphrase), replace=replace)
+    if changed and replace:
+        # A new passphrase signs out every session opened with the old one.
+        store.end_sessions(profile)
+    return changed

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from .config import REPO_ROOT, load_settings
 from .guide import GuideError, classify, load_guide
-from .index_lock import IndexUnavailableError
+from .db import DatabaseError
+from .index_lock import IndexServerError, IndexUnavailableError
 from .interview import stored_finals
 from .levels import DEFAULT_LEVEL, LEVELS, question_level
 
@@ -83,9 +84,18 @@ def cmd_index(args) -> int:
             print(f"index: {report.stored} chunks stored, {report.expected} expected "
                   f"-> {kb.settings.index_dir}\n{report.summary()} in {report.seconds:.2f}s")
         return 0 if report.ok else 1
+    if args.seed_from:
+        from .index import ChromaIndex
+
+        source = Path(args.seed_from)
+        if not (source / "chroma.sqlite3").exists():
+            raise CLIError(f"{source} holds no Chroma index (no chroma.sqlite3 there)")
+        copied = ChromaIndex(source, kb.embedder).copy_to(kb.index)
+        print(f"copied {copied} chunks with their vectors from {source}", file=sys.stderr)
     chunks = kb.chunks()
+    where = kb.settings.chroma_url or kb.settings.index_dir
     print(f"notes: {len(kb.notes.keys)} answer keys, {len(kb.notes.notes)} notes, "
-          f"{len(chunks)} chunks -> {kb.settings.index_dir}", file=sys.stderr)
+          f"{len(chunks)} chunks -> {where}", file=sys.stderr)
     start = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -239,7 +249,7 @@ def _service(args):
     from .store import Store
 
     settings = _settings(args)
-    return InterviewService(settings, KnowledgeBase(settings), Store(settings.db_path))
+    return InterviewService(settings, KnowledgeBase(settings), Store(settings.store_location))
 
 
 def _material(args):
@@ -459,10 +469,38 @@ def cmd_passphrase(args) -> int:
         first = getpass.getpass(f"New passphrase for {profile!r}: ")
         second = getpass.getpass("Again: ")
     try:
-        set_passphrase(Store(_settings(args).db_path), profile, first, second)
+        set_passphrase(Store(_settings(args).store_location), profile, first, second)
     except PassphraseError as exc:
         raise CLIError(str(exc)) from None
     print(f"passphrase set for profile {profile!r}", file=sys.stderr)
+    return 0
+
+
+def cmd_admin(args) -> int:
+    """Grant or revoke the admin role, or list admins and profiles (run on the server)."""
+    from .auth import clean_profile
+    from .store import Store
+
+    store = Store(_settings(args).store_location)
+    if args.admin_command == "list":
+        admins = set(store.admins())
+        for row in store.profile_summaries():
+            role = "admin" if row["profile"] in admins else "-"
+            print(f"{row['profile']}\t{role}\t{row['interviews']} interviews\t"
+                  f"last active {row['last_active'] or '-'}")
+        return 0
+    profile = clean_profile(args.profile)
+    if args.admin_command == "grant":
+        # An admin reads everyone's reports: the role never goes to a profile
+        # anyone could open without a passphrase.
+        if store.secret(profile) is None:
+            raise CLIError(f"profile {profile!r} has no passphrase; set one first: "
+                           f"interviewer passphrase {profile}")
+        store.set_role(profile, "admin")
+    else:
+        store.set_role(profile, None)
+    print(f"{profile!r} is {'now an admin' if args.admin_command == 'grant' else 'no longer an admin'}",
+          file=sys.stderr)
     return 0
 
 
@@ -491,6 +529,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only verify the index (count, readable vectors, each chunk found by "
                    "its own vector); exit 1 if broken. A plain `index` repairs what it finds")
     i.add_argument("--sample", type=int, help="with --check: verify this many chunks, not all")
+    i.add_argument("--seed-from", metavar="DIR",
+                   help="first copy the chunks and vectors of a local index folder (e.g. "
+                   ".interviewer/index) into the configured one: moving to a Chroma server "
+                   "then embeds nothing")
     i.set_defaults(func=cmd_index)
 
     g = sub.add_parser("grade", help="grade one answer")
@@ -584,6 +626,15 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--stdin", action="store_true",
                     help="read the passphrase from one line of standard input")
     pp.set_defaults(func=cmd_passphrase)
+
+    ad = sub.add_parser("admin", help="admins of a deployment: grant, revoke, list")
+    asub = ad.add_subparsers(dest="admin_command", required=True)
+    for name, text in (("grant", "make a profile an admin (it needs a passphrase)"),
+                       ("revoke", "make an admin an ordinary profile again")):
+        one = asub.add_parser(name, help=text)
+        one.add_argument("profile")
+        one.set_defaults(func=cmd_admin)
+    asub.add_parser("list", help="list admins and every profile").set_defaults(func=cmd_admin)
     return p
 
 
@@ -592,7 +643,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CLIError, GuideError, FileNotFoundError, ValueError, IndexUnavailableError) as exc:
+    except (CLIError, GuideError, FileNotFoundError, ValueError, IndexUnavailableError,
+            DatabaseError, IndexServerError) as exc:
         # JobDescriptionError and MaterialError are ValueErrors: one line, no traceback.
         print(f"interviewer: error: {exc}", file=sys.stderr)
         return 2

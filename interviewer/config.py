@@ -29,6 +29,8 @@ _SOURCES = {
     "index_dir": ("INTERVIEWER_INDEX_DIR", "index_dir"),
     "index_wait_s": ("INTERVIEWER_INDEX_WAIT_S", "index_wait_s"),
     "db_path": ("INTERVIEWER_DB", "db_path"),
+    "database_url": ("INTERVIEWER_DATABASE_URL", "database_url"),
+    "chroma_url": ("INTERVIEWER_CHROMA_URL", "chroma_url"),
     "max_answer_chars": ("INTERVIEWER_MAX_ANSWER_CHARS", "max_answer_chars"),
     "provider": ("INTERVIEWER_PROVIDER", "provider"),
     "model": ("INTERVIEWER_MODEL", "model"),
@@ -60,6 +62,11 @@ class Settings:
     # How long a process waits for another one using the index (seconds).
     index_wait_s: float = DEFAULT_INDEX_WAIT_S
     db_path: Path | None = None
+    # postgresql://user:password@host:port/db puts the store on PostgreSQL
+    # (db_path is then unused). Kept out of repr: the URL carries a password.
+    database_url: str | None = field(default=None, repr=False)
+    # http://host:port of a Chroma server (`chroma run`); index_dir is then unused.
+    chroma_url: str | None = None
     max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
     provider: str = "offline"
     model: str | None = None
@@ -86,6 +93,15 @@ class Settings:
         self.data_dir = Path(self.data_dir)
         self.index_dir = Path(self.index_dir) if self.index_dir else self.data_dir / "index"
         self.db_path = Path(self.db_path) if self.db_path else self.data_dir / "interviewer.db"
+        self.database_url = (self.database_url or "").strip() or None
+        if self.database_url and not self.database_url.startswith(("postgresql://",
+                                                                     "postgres://")):
+            raise ValueError("INTERVIEWER_DATABASE_URL must be a postgresql:// URL (leave it "
+                             "unset for the SQLite file INTERVIEWER_DB)")
+        self.chroma_url = (self.chroma_url or "").strip().rstrip("/") or None
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ValueError("INTERVIEWER_CHROMA_URL must be an http:// or https:// URL of a "
+                             f"Chroma server, got {self.chroma_url!r}")
         self.max_answer_chars = int(self.max_answer_chars)
         self.index_wait_s = float(self.index_wait_s)
         if self.index_wait_s < 0:
@@ -116,6 +132,16 @@ class Settings:
             raise ValueError(f"unknown provider {self.provider!r}; choose one of {PROVIDERS}")
         if self.provider != "offline" and not self.model:
             self.model = DEFAULT_MODELS[self.provider]
+
+    @property
+    def store_location(self) -> str | Path:
+        """Where the store lives: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.db_path
+
+    @property
+    def server_mode(self) -> bool:
+        """Whether replicas share a database server (then profiles are accounts)."""
+        return self.database_url is not None
 
     @property
     def guide_path(self) -> Path:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from .chroma_ef import PackagedMiniLM
 from .embeddings import Embedder, shared_embedder
 from .config import DEFAULT_INDEX_WAIT_S
 from .guide import Question
-from .index_lock import IndexLock
+from .index_lock import IndexLock, IndexServerError
 from .notes import AnswerKey, Note, NotesCollection
 
 COLLECTION = "knowledge"
@@ -152,15 +153,28 @@ def fingerprint(vector) -> float:
     return round(float(v @ np.linspace(1.0, 2.0, v.size)), 5)
 
 
-def open_client(index_dir: str | Path):
-    """A persistent Chroma client with telemetry off (no network here)."""
+def open_client(index_dir: str | Path, url: str | None = None):
+    """A Chroma client with telemetry off: persistent in a folder, or a server's HttpClient."""
     import chromadb
     from chromadb.config import Settings
 
+    settings = Settings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        parts = urlsplit(url)
+        try:
+            client = chromadb.HttpClient(host=parts.hostname or "127.0.0.1",
+                                         port=parts.port or (443 if parts.scheme == "https"
+                                                             else 8000),
+                                         ssl=parts.scheme == "https", settings=settings)
+            client.heartbeat()
+        except Exception as exc:
+            raise IndexServerError(f"cannot reach the Chroma server at {url} "
+                                   f"(INTERVIEWER_CHROMA_URL): {type(exc).__name__}; is "
+                                   "`chroma run` running there?") from None
+        return client
     Path(index_dir).mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(
-        path=str(index_dir), settings=Settings(anonymized_telemetry=False, allow_reset=False)
-    )
+    return chromadb.PersistentClient(path=str(index_dir), settings=settings)
+
 
 
 class ChromaIndex:
@@ -172,21 +186,32 @@ class ChromaIndex:
     """
 
     def __init__(self, index_dir: str | Path, embedder: Embedder | None = None,
-                 lock: IndexLock | None = None, wait_s: float | None = None,
-                 on_wait: Callable[[str], None] | None = None):
+                 lock=None, wait_s: float | None = None,
+                 on_wait: Callable[[str], None] | None = None, url: str | None = None):
         self.index_dir = Path(index_dir)
         self.embedder = embedder or shared_embedder()
+        # With a Chroma server the server keeps readers and writers consistent;
+        # only builds need the lock, and it must live where every replica can
+        # see it (a LeaseLock in the shared database), not in a local folder.
+        self.url = url
+        if url and lock is None:
+            raise ValueError("an index on a Chroma server needs a shared lock (LeaseLock)")
         self.lock = lock or IndexLock(self.index_dir,
                                       DEFAULT_INDEX_WAIT_S if wait_s is None else wait_s, on_wait)
         self.client = None
         self._collection = None
         self._generation: str | None = None
-        with self.lock.hold():
+        if url:
             self._open()
+        else:
+            with self.lock.hold():
+                self._open()
 
     # -- the client and the lock ------------------------------------------------
 
     def _read_generation(self) -> str | None:
+        if self.url:
+            return None  # the server's collection is always current; nothing is cached here
         try:
             return (self.index_dir / GENERATION_FILE).read_text(encoding="utf-8").strip()
         except OSError:
@@ -194,6 +219,8 @@ class ChromaIndex:
 
     def mark_changed(self) -> None:
         """Tell other processes' clients that the collection changed (they reopen)."""
+        if self.url:
+            return
         self._generation = uuid.uuid4().hex
         tmp = self.index_dir / f"{GENERATION_FILE}.{os.getpid()}.tmp"
         tmp.write_text(self._generation, encoding="utf-8")
@@ -203,7 +230,7 @@ class ChromaIndex:
         if self.client is not None:
             self.client.close()
         self._generation = self._read_generation()
-        self.client = open_client(self.index_dir)
+        self.client = open_client(self.index_dir, self.url)
         self._collection = self.client.get_or_create_collection(
             COLLECTION,
             embedding_function=PackagedMiniLM(self.embedder),
@@ -213,6 +240,9 @@ class ChromaIndex:
     @contextmanager
     def using(self, purpose: str = "reading") -> Iterator:
         """Hold the lock and yield the collection, reopened if another process rebuilt it."""
+        if self.url and purpose == "reading":
+            yield self._collection
+            return
         with self.lock.hold(purpose):
             if self._read_generation() != self._generation:
                 self._open()
@@ -306,6 +336,29 @@ class ChromaIndex:
                     if stored is None or abs(fingerprint(vec) - stored) <= FINGERPRINT_TOLERANCE:
                         out[doc] = np.asarray(vec, dtype=np.float32)
         return out
+
+    def copy_to(self, target: "ChromaIndex", batch_size: int = 256) -> int:
+        """Copy every chunk this index holds, vectors included, into `target` that lacks it.
+
+        Moving a laptop's index to a Chroma server this way embeds nothing:
+        chunk ids are hashes of their content, so the later sync finds the
+        copied chunks current. Returns the number of chunks copied.
+        """
+        have = target.existing_ids()
+        ids = sorted(self.existing_ids() - have)
+        copied = 0
+        with self.using() as col:
+            for i in range(0, len(ids), batch_size):
+                got = col.get(ids=ids[i:i + batch_size],
+                              include=["documents", "embeddings", "metadatas"])
+                chunks = [Chunk(cid, doc, {k: v for k, v in meta.items() if k != "fp"})
+                          for cid, doc, meta in zip(got["ids"], got["documents"],
+                                                   got["metadatas"])]
+                target.add(chunks, list(got["embeddings"]))
+                copied += len(chunks)
+        if copied:
+            target.mark_changed()
+        return copied
 
     def sync(self, chunks: list[Chunk], batch_size: int = 64,
              progress: Callable[[int, int], None] | None = None) -> IndexReport:

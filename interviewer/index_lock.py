@@ -26,6 +26,10 @@ LOCK_NAME = "index.lock"
 WAIT_ENV = "INTERVIEWER_INDEX_WAIT_S"
 
 
+class IndexServerError(RuntimeError):
+    """The Chroma server named by INTERVIEWER_CHROMA_URL cannot be reached."""
+
+
 class IndexUnavailableError(RuntimeError):
     """The index could not be used: another process held it for too long."""
 

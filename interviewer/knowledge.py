@@ -91,9 +91,16 @@ class KnowledgeBase:
         """The Chroma index (opened on first use; one client per process)."""
         with self._lock:
             if self._index is None:
-                self._index = ChromaIndex(self.settings.index_dir, self.embedder,
+                lock = None
+                if self.settings.chroma_url:
+                    from .lease_lock import LeaseLock
+                    from .store import Store
+
+                    lock = LeaseLock(Store(self.settings.store_location), "index",
+                                     self.settings.index_wait_s, self.on_wait)
+                self._index = ChromaIndex(self.settings.index_dir, self.embedder, lock=lock,
                                           wait_s=self.settings.index_wait_s,
-                                          on_wait=self.on_wait)
+                                          on_wait=self.on_wait, url=self.settings.chroma_url)
             return self._index
 
     def chunks(self):

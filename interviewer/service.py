@@ -222,6 +222,26 @@ class InterviewService:
         """The profile's review state per question."""
         return cards(self.store.graded_events(profile))
 
+    def profiles_for(self, actor: str) -> list[dict]:
+        """Every profile with its activity, for an admin; anyone else is refused."""
+        self._require_admin(actor)
+        admins = set(self.store.admins())
+        return [r | {"admin": r["profile"] in admins} for r in self.store.profile_summaries()]
+
+    def report_for(self, actor: str, profile: str) -> str:
+        """A profile's whole history as Markdown: its own, or anyone's for an admin."""
+        from .report import markdown_report
+
+        if actor != profile:
+            self._require_admin(actor)
+        return markdown_report(self.store, self.kb.by_id, profile, None, self.mastery(profile))
+
+    def _require_admin(self, actor: str) -> None:
+        from .auth import is_admin
+
+        if not is_admin(self.store, actor):
+            raise PermissionError(f"profile {actor!r} is not an admin")
+
     def mastery(self, profile: str = "default", sections: list[int] | None = None) -> list[dict]:
         """Mastery per section and subsection for a profile."""
         return mastery(self.kb.questions_in(sections), self.cards(profile))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,40 @@ def fresh_data_dir(tmp_path, kb) -> Path:
     target = tmp_path / "data"
     shutil.copytree(kb.settings.index_dir, target / "index")
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster on a loopback port, for the whole run.
+
+    When it cannot start, every test that needs it errors with the reason:
+    the Postgres backend is part of the product, so its tests never skip.
+    """
+    from evals.services import start_postgres
+
+    # Not under pytest's tmp_path: as root the cluster runs as the postgres
+    # user, which cannot enter pytest's private temporary folders.
+    server = start_postgres(tempfile.mkdtemp(prefix="interviewer-pg-"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server():
+    """A throwaway `chroma run` server on a loopback port, for the whole run."""
+    from evals.services import start_chroma
+
+    server = start_chroma(tempfile.mkdtemp(prefix="interviewer-chroma-"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_location(request, tmp_path):
+    """Where a test's store lives: a SQLite file, then an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "i.db"
+    return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(autouse=True)

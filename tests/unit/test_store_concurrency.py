@@ -15,8 +15,8 @@ from .test_interview import BANK, graded
 STRESS_SECONDS = 4.0
 
 
-def test_concurrent_readers_and_writers_see_consistent_rows(tmp_path):
-    store = Store(tmp_path / "i.db")
+def test_concurrent_readers_and_writers_see_consistent_rows(store_location):
+    store = Store(store_location)
     names = [f"user{i}" for i in range(6)]
     for name in names:
         store.save_new(Interview.start(InterviewConfig(sections=[1], num_questions=1), BANK),
@@ -66,8 +66,8 @@ def test_concurrent_readers_and_writers_see_consistent_rows(tmp_path):
         assert store.turns(iid)[0]["answer"] == f"answer {iid}"
 
 
-def test_a_store_opened_in_one_thread_works_in_another(tmp_path):
-    store = Store(tmp_path / "i.db")
+def test_a_store_opened_in_one_thread_works_in_another(store_location):
+    store = Store(store_location)
     iv = Interview.start(InterviewConfig(sections=[1], num_questions=1), BANK)
     result = {}
 
@@ -82,9 +82,9 @@ def test_a_store_opened_in_one_thread_works_in_another(tmp_path):
     assert store.latest_open("ana").id == iv.id
 
 
-def test_a_reader_never_sees_another_threads_unfinished_write(tmp_path, monkeypatch):
+def test_a_reader_never_sees_another_threads_unfinished_write(store_location, monkeypatch):
     """A write that fails half-way is rolled back; no other session may have seen it."""
-    store = Store(tmp_path / "i.db")
+    store = Store(store_location)
     iv = Interview.start(InterviewConfig(sections=[1], num_questions=2, follow_ups=0), BANK)
     store.save_new(iv)
     turn = iv.pending
