@@ -14,6 +14,7 @@ write transaction takes its lock.
 
 from __future__ import annotations
 
+import atexit
 import re
 import sqlite3
 import threading
@@ -189,6 +190,22 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("?", "%s")
 
 
+# Open pools, held until closed: a pool dropped unclosed is finalised by the
+# garbage collector, possibly on one of its own worker threads, which cannot
+# join itself. They are closed at exit, or by close_all.
+_open_pools: list["PostgresDatabase"] = []
+
+
+def close_all(url: str | None = None) -> None:
+    """Close every open PostgreSQL pool of this process (of one URL when given)."""
+    for db in list(_open_pools):
+        if url is None or db.url == url:
+            db.close()
+
+
+atexit.register(close_all)
+
+
 class PostgresDatabase(Database):
     """A PostgreSQL database through a psycopg 3 connection pool."""
 
@@ -217,6 +234,7 @@ class PostgresDatabase(Database):
                                        kwargs={"row_factory": dict_row, "autocommit": False},
                                        name="interviewer")
             self.pool.open(wait=True, timeout=POOL_TIMEOUT_S)
+            _open_pools.append(self)
         except Exception as exc:
             # psycopg's message can quote the connection string; say where, not how.
             raise DatabaseError(f"cannot connect to PostgreSQL at {redact(url)}: "
@@ -259,6 +277,8 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self.pool.close()
+        if self in _open_pools:
+            _open_pools.remove(self)
 
     def describe(self) -> str:
         return f"PostgreSQL {redact(self.url)}"

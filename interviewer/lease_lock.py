@@ -68,7 +68,7 @@ class LeaseLock:
         told = False
         while not self.store.take_lease(self.name, self.holder_id, purpose, self.ttl_s):
             if not told:
-                self.on_wait(f"the index is being {purpose} by {self._describe(self.holder())}; "
+                self.on_wait(f"the index is in use by {self._describe(self.holder())}; "
                              f"waiting up to {self.wait_s:.0f} s ({WAIT_ENV})")
                 told = True
             if time.monotonic() >= deadline:

@@ -92,12 +92,32 @@ def chroma_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def server_index(kb, chroma_server, postgres) -> str:
+    """The Chroma server holding the notes' index (copied from the session's local index,
+    vectors included, so nothing is embedded twice); returns the server's URL."""
+    from interviewer.index import ChromaIndex
+    from interviewer.lease_lock import LeaseLock
+    from interviewer.store import Store
+
+    lease_db = postgres.create_database("seed_lease")
+    target = ChromaIndex(kb.settings.index_dir, kb.embedder, url=chroma_server.url,
+                         lock=LeaseLock(Store(lease_db), "index", wait_s=60))
+    kb.index.copy_to(target)
+    return chroma_server.url
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store_location(request, tmp_path):
     """Where a test's store lives: a SQLite file, then an empty PostgreSQL database."""
     if request.param == "sqlite":
-        return tmp_path / "i.db"
-    return request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex[:12]}")
+        yield tmp_path / "i.db"
+        return
+    from interviewer.db import close_all
+
+    url = request.getfixturevalue("postgres").create_database(f"t_{uuid.uuid4().hex[:12]}")
+    yield url
+    close_all(url)
 
 
 @pytest.fixture(autouse=True)
