@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test index browser speech clean
+.PHONY: run test index browser speech postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 # The index is built (or brought up to date) first, outside pytest's per-test
 # timeout: a clean clone embeds every note once, which takes minutes on 2 cores,
 # and the tests seed their own index from this one.
-test: $(VENV)/.installed-test browser speech
+test: $(VENV)/.installed-test browser speech postgres
 	$(BIN)/interviewer index
 	@$(BIN)/python -m pytest tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
@@ -48,6 +48,14 @@ speech:
 	if [ "$$(id -u)" = "0" ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo"; \
 	else echo "error: the voice tests need Debian's espeak-ng: sudo apt-get install espeak-ng" >&2; exit 1; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng >/dev/null
+
+# The Postgres-store and replica tests start a throwaway cluster of Debian's
+# postgresql themselves (initdb, pg_ctl; nothing runs as a system service).
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else echo "error: the store tests need Debian's postgresql: sudo apt-get install postgresql" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null
 
 clean:
 	rm -rf $(VENV) .interviewer test-artifacts .pytest_cache

@@ -255,7 +255,8 @@ def _service(args):
 def _material(args):
     from .material import Material
 
-    return Material(_settings(args).data_dir, args.profile)
+    settings = _settings(args)
+    return Material(settings.data_dir, args.profile, chroma_url=settings.chroma_url)
 
 
 def cmd_notes_add(args) -> int:

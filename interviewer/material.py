@@ -301,8 +301,12 @@ class Material:
     """One profile's uploaded notes: manifest, Chroma collection, search."""
 
     def __init__(self, data_dir: str | Path, profile: str, embedder: Embedder | None = None,
-                 wait_s: float = 120.0):
+                 wait_s: float = 120.0, chroma_url: str | None = None):
         self.profile = profile
+        # With a Chroma server, the collections live there (one per profile), so
+        # replicas never open one embedded Chroma folder together; the manifest
+        # stays in the data folder the replicas share.
+        self.chroma_url = chroma_url
         self.slug = profile_slug(profile)
         self.root = Path(data_dir) / "material"
         self.dir = self.root / self.slug
@@ -351,7 +355,7 @@ class Material:
                     from .chroma_ef import PackagedMiniLM
                     from .index import open_client
 
-                    client = open_client(self.root / "index")
+                    client = open_client(self.root / "index", self.chroma_url)
                     self._collection = client.get_or_create_collection(
                         f"material-{self.slug}", embedding_function=PackagedMiniLM(self.embedder),
                         configuration={"hnsw": {"space": "cosine"}})

@@ -111,7 +111,8 @@ class InterviewService:
 
     def material(self, profile: str) -> Material:
         """A profile's uploaded notes (its own collection; nobody else's)."""
-        return Material(self.settings.data_dir, profile, self.kb.embedder)
+        return Material(self.settings.data_dir, profile, self.kb.embedder,
+                        chroma_url=self.settings.chroma_url)
 
     def with_own_notes(self, ref: ReferenceAnswer, profile: str, k: int = 2) -> ReferenceAnswer:
         """The reference plus the passages of the profile's own notes nearest its question,

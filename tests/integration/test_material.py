@@ -198,3 +198,19 @@ def test_an_answer_is_graded_with_the_profiles_own_notes_cited(tmp_path, kb, gra
     interview = service.start(InterviewConfig(sections=[question.section], num_questions=1),
                               profile="ada")
     assert interview is not None
+
+
+def test_on_a_chroma_server_a_profiles_notes_are_seen_by_every_replica(tmp_path, kb,
+                                                                     chroma_server):
+    import uuid
+
+    who = f"replica-user-{uuid.uuid4().hex[:6]}"
+    first = Material(tmp_path, who, kb.embedder, chroma_url=chroma_server.url)
+    first.add([("attn.md", ATTENTION)])
+    # Another replica: its own process state, the same data folder and server.
+    second = Material(tmp_path, who, kb.embedder, chroma_url=chroma_server.url)
+    hits = second.search("How does multi-head attention work?")
+    assert hits and hits[0]["metadata"]["source"] == "your notes/attn.md"
+    assert not (tmp_path / "material" / "index").exists()  # nothing embedded locally
+    assert second.remove("attn.md")
+    assert first.search("How does multi-head attention work?") == []
