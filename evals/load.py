@@ -161,6 +161,9 @@ def marker(session: int, answer: int) -> str:
 
 
 PASSPHRASE = "load test passphrase"
+# Seconds a moved session waits for its last answer to be regraded on the new
+# replica before concluding it never arrived (a regrade takes 1-3 s here).
+RESEND_AFTER_S = 15
 
 
 class Failover:
@@ -217,11 +220,24 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
         rec["moved_to"] = target
         await box.wait_for(timeout=timeout_ms)
 
-    async def wait_for(condition, what: str) -> None:
+    async def wait_for(condition, what: str, resend: str | None = None) -> None:
         deadline = time.monotonic() + timeout_ms / 1000
+        moved_at = None
         while not await condition():
             if failover and failover.dead(url):
                 await move()
+                moved_at = time.monotonic()
+                continue
+            # An answer sent just as its replica died may never have reached it:
+            # then the page on the new replica neither shows it nor grades it, and
+            # the candidate sends it again (counted: nothing was stored, or shown).
+            if resend and moved_at and time.monotonic() - moved_at > RESEND_AFTER_S \
+                    and await enabled() and resend.split()[0] not in await page.inner_text(
+                        "body"):
+                await box.fill(resend, timeout=timeout_ms)
+                await box.press("Enter")
+                rec["resent"] = rec.get("resent", 0) + 1
+                moved_at = time.monotonic()
                 continue
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{what} after {timeout_ms} ms")
@@ -250,7 +266,7 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
                 return await scores.count() >= shown
 
             moved_before = "moved_to" in rec
-            await wait_for(graded, f"no feedback for answer {k + 1}")
+            await wait_for(graded, f"no feedback for answer {k + 1}", f"{tag} {ANSWER}")
             if "moved_to" in rec and not moved_before:
                 rec["resumed_latency"] = time.monotonic() - start
             else:
@@ -487,6 +503,8 @@ def main(argv: list[str] | None = None) -> int:
             # Those still mid-interview when it died; each must finish elsewhere.
             "sessions_interrupted": len(interrupted),
             "sessions_moved": len(moved),
+            # Answers sent in the instant the replica died, never received, sent again.
+            "answers_resent": sum(r.get("resent", 0) for r in results.values()),
             # A moved session finished its interview on the other replica, and its
             # page there shows every answer it gave, on either replica.
             "moved_and_complete": sum(
