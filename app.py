@@ -17,6 +17,7 @@ from interviewer import auth
 from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
 from interviewer.index_lock import IndexUnavailableError
+from interviewer.knowledge import IndexBuildingError
 from interviewer.llm import LLMError, make_grader
 from interviewer.llm.openai_transcribe import OpenAITranscriber, transcribe_preferring
 from interviewer.grading.llm import Progress
@@ -65,9 +66,9 @@ def get_service() -> InterviewService:
     def warm_up() -> None:
         # The first question needs only the guide; load the model and check the
         # index meanwhile so the first grade does not wait for them.
-        if not kb.is_index_current():
-            kb.build_index()
         service.grader.warm_up()
+        # The model first: the first answer is graded while the index may still build.
+        kb.ensure_index()
         # Whisper is loaded now too, so the first spoken answer is transcribed at once.
         try:
             shared_transcriber().load()
@@ -206,6 +207,26 @@ def passphrase_settings(service: InterviewService, who: str) -> None:
         st.rerun()
 
 
+def index_status(service: InterviewService) -> None:
+    """Progress of the background index build, refreshed until it is done."""
+    state = service.kb.index_state
+    if state.status not in ("checking", "building", "failed"):
+        return
+    if state.status == "failed":
+        st.sidebar.warning(state.describe())
+        return
+
+    @st.fragment(run_every=2)
+    def progress() -> None:
+        if state.status not in ("checking", "building"):
+            st.rerun()  # done: the whole page redraws without this box
+        share = state.done / state.total if state.total else 0.0
+        st.progress(share, text=state.describe())
+
+    with st.sidebar:
+        progress()
+
+
 def sidebar(service: InterviewService, busy: bool = False) -> None:
     """Interview settings and the active grader."""
     kb = service.kb
@@ -280,6 +301,9 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
                     interview = service.start_own(config, profile())
                 else:
                     interview = service.start(config, profile(), mode)
+            except IndexBuildingError as exc:
+                # Matching a job or your own questions needs retrieval; guide modes do not.
+                st.session_state.notice = f"{exc} This mode needs it: try again when it is done."
             except JobDescriptionError as exc:
                 st.session_state.notice = f"The job description could not be used: {exc}."
             except InterviewError as exc:
@@ -406,6 +430,9 @@ def render_sources(grade: Grade, key: str) -> None:
     if not grade.citations:
         return
     st.markdown("**Sources**")
+    if grade.related_pending:
+        st.caption("Graded while the notes index was still being built: the answer key is "
+                   "cited; related notes join the feedback of later answers.")
     for ev in grade.citations:
         ev = ev if isinstance(ev, Evidence) else Evidence(**ev)
         with st.expander(source_title(ev)):
@@ -818,6 +845,7 @@ def main() -> None:
     interview = current_interview(service)
     held = service.pending_answer(interview) if interview else None
     sidebar(service, busy=held is not None)
+    index_status(service)
     passphrase_settings(service, who)
     st.title("Gen-AI Mock Interviewer")
     if interview is None:

@@ -164,6 +164,9 @@ PASSPHRASE = "load test passphrase"
 # Seconds a moved session waits for its last answer to be regraded on the new
 # replica before concluding it never arrived (a regrade takes 1-3 s here).
 RESEND_AFTER_S = 15
+# Longest single browser step (typing, pressing Enter) before the session checks
+# again whether its replica is still alive.
+STEP_MS = 5000
 
 
 class Failover:
@@ -205,6 +208,8 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
     With `failover`, a session whose replica is killed reloads its page (same
     URL path and sign-in token) on the next replica and goes on there.
     """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     context = await browser.new_context(viewport={"width": 1200, "height": 1600})
     page = await context.new_page()
     rec = results.setdefault(sid, {"latencies": [], "submitted": [], "errors": [],
@@ -234,8 +239,7 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
             if resend and moved_at and time.monotonic() - moved_at > RESEND_AFTER_S \
                     and await enabled() and resend.split()[0] not in await page.inner_text(
                         "body"):
-                await box.fill(resend, timeout=timeout_ms)
-                await box.press("Enter")
+                await send(resend)
                 rec["resent"] = rec.get("resent", 0) + 1
                 moved_at = time.monotonic()
                 continue
@@ -246,6 +250,21 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
     async def enabled() -> bool:
         return await box.count() > 0 and await box.is_enabled()
 
+    async def send(text: str) -> float:
+        # In short steps: a page whose replica has just died keeps its answer box
+        # but never lets it be typed into, and only wait_for notices the death.
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            await wait_for(enabled, "the answer box stayed disabled")
+            try:
+                await box.fill(text, timeout=STEP_MS)
+                pressed = time.monotonic()
+                await box.press("Enter", timeout=STEP_MS)
+                return pressed
+            except PlaywrightTimeout:
+                if time.monotonic() > deadline:
+                    raise
+
     try:
         await page.goto(url, timeout=timeout_ms)
         await sign_in(page, profile_name or f"load-{sid:02d}", failover is not None, timeout_ms)
@@ -253,11 +272,8 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
         await page.get_by_text("Question 1 of").wait_for(timeout=timeout_ms)
         k = 0
         while k < answers:
-            await wait_for(enabled, "the answer box stayed disabled")
             tag = marker(sid, k)
-            await box.fill(f"{tag} {ANSWER}", timeout=timeout_ms)
-            start = time.monotonic()
-            await box.press("Enter")
+            start = await send(f"{tag} {ANSWER}")  # timed from pressing Enter
             if tag not in rec["submitted"]:
                 rec["submitted"].append(tag)
             shown = k + 1

@@ -434,21 +434,21 @@ def cmd_export(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """Bring the index up to date, then start the Streamlit app."""
+    """Start the Streamlit app (which brings the index up to date in the background)."""
     from .auth import is_loopback
 
     host = args.host or _settings(args).host
-    kb = _knowledge_base(args)
-    if not kb.is_index_current():
-        print("building the index (first run, or notes changed)...", file=sys.stderr)
-        print(kb.build_index().to_dict(), file=sys.stderr)
-    del kb  # the app opens its own Chroma client; one owner per directory at a time
+    # The index is checked and built by the app itself, in the background: the
+    # first page is served at once, and a guide question is graded against its
+    # key (found by id) while the related notes are still being embedded.
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
            "--server.headless", "true", "--server.address", host,
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "minimal"]
     if is_loopback(host):
-        print(f"open http://localhost:{args.port}", file=sys.stderr)
+        print(f"open http://localhost:{args.port} (on a first run the notes index builds in "
+              "the background, a few minutes on 2 cores; the app works meanwhile)",
+              file=sys.stderr)
     else:
         print(f"listening on {host}:{args.port}: other computers can reach the app, so every "
               "profile needs a passphrase (see README, Configuration)", file=sys.stderr)
@@ -615,7 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(func=func)
 
-    r = sub.add_parser("run", help="update the index and start the app")
+    r = sub.add_parser("run", help="start the app (it brings the index up to date itself)")
     r.add_argument("--port", type=int, default=8501)
     r.add_argument("--host", help="address to listen on (default: 127.0.0.1, this computer "
                    "only; or INTERVIEWER_HOST). 0.0.0.0 listens on every interface and makes "

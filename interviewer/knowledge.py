@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Callable
 
 from .config import Settings
@@ -36,6 +38,44 @@ TEXT_KEY_MIN_SIMILARITY = 0.55
 SOURCE_PREFIX = "knowledge/notes"
 
 
+@dataclass
+class IndexState:
+    """Where the index stands while the app builds it in the background.
+
+    ``unknown``: nobody checked (the CLI, tests): every use goes to the index,
+    waiting for its lock if need be. ``checking`` and ``building``: the app's
+    warm-up is on it; grading goes on without related notes meanwhile.
+    """
+
+    status: str = "unknown"  # unknown | checking | building | ready | failed
+    done: int = 0
+    total: int = 0
+    error: str | None = None
+    started: float | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether queries may go to the index now (without waiting for a build)."""
+        return self.status in ("unknown", "ready")
+
+    def describe(self) -> str:
+        """One line for the UI."""
+        if self.status == "building" and self.total:
+            return (f"Building the notes index: {self.done:,} of {self.total:,} chunks embedded. "
+                    "Questions and grades work now; related notes join the feedback when it "
+                    "is done.")
+        if self.status in ("checking", "building"):
+            return "Checking the notes index. Questions and grades work now."
+        if self.status == "failed":
+            return f"The notes index could not be built ({self.error}); grades cite the answer " \
+                   "keys only. Run `interviewer index` to see why."
+        return "The notes index is ready."
+
+
+class IndexBuildingError(RuntimeError):
+    """A search needs the index, and the app is still building it."""
+
+
 class KnowledgeBase:
     """Questions, notes and index, loaded once and shared across sessions."""
 
@@ -55,6 +95,8 @@ class KnowledgeBase:
         self._meta: dict[str, dict] | None = None
         self._key_chunks: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+        self.index_state = IndexState()
+        self._chunk_rows: dict[str, dict] = {}
 
     @property
     def problems(self) -> list[GuideError | NotesError]:
@@ -127,6 +169,28 @@ class KnowledgeBase:
         report.errors = [str(e) for e in self.problems]
         return report
 
+    def ensure_index(self) -> IndexState:
+        """Check the index and build what is missing, recording progress in ``index_state``
+        (the app runs this in the background, so the first page does not wait for it)."""
+        state = self.index_state
+        state.status, state.started = "checking", time.monotonic()
+        try:
+            if not self.is_index_current():
+                state.status = "building"
+
+                def progress(done: int, total: int) -> None:
+                    state.done, state.total = done, total
+
+                self.build_index(progress=progress)
+            state.status = "ready"
+        except Exception as exc:  # noqa: BLE001 - said in the UI; grading goes on without it
+            state.status, state.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
+        return state
+
+    def _require_index(self) -> None:
+        if not self.index_state.usable:
+            raise IndexBuildingError(self.index_state.describe())
+
     def check_index(self, sample: int | None = None) -> CheckReport:
         """Verify the stored index against the notes without changing it."""
         return check_index(self.index, self.chunks(), sample=sample)
@@ -143,6 +207,7 @@ class KnowledgeBase:
         winners' text is read from the index: reading text and metadata of
         every candidate was most of a query's time.
         """
+        self._require_index()
         meta_of = self._chunk_metadata()
         best: dict[tuple, tuple[str, float]] = {}
         second: dict[tuple, float] = {}
@@ -159,17 +224,25 @@ class KnowledgeBase:
         return self._rows([best[e] for e in ranked[:k]])
 
     def _rows(self, hits: list[tuple[str, float]]) -> list[dict]:
-        """Stored chunks (id, text, metadata) of (id, similarity) hits, in order."""
-        rows = self.index.get_chunks([cid for cid, _ in hits])
-        return [{**rows[cid], "similarity": similarity} for cid, similarity in hits
-                if cid in rows]
+        """Chunks (id, text, metadata) of (id, similarity) hits, in order.
+
+        Read from the notes, not the index: the index holds the same text under
+        the same id (ids are hashes of both), and a key's own chunks are then
+        citable before the index is built.
+        """
+        self._chunk_metadata()
+        return [{**self._chunk_rows[cid], "similarity": similarity} for cid, similarity in hits
+                if cid in self._chunk_rows]
 
     def _chunk_metadata(self) -> dict[str, dict]:
         """Chunk id -> its metadata, from the notes (computed once): candidates are
         sorted without reading text or metadata from the index."""
         with self._lock:
             if self._meta is None:
-                self._meta = {c.id: c.metadata for c in self.chunks()}
+                chunks = self.chunks()
+                self._chunk_rows = {c.id: {"id": c.id, "text": c.text, "metadata": c.metadata}
+                                    for c in chunks}
+                self._meta = {c.id: c.metadata for c in chunks}
                 # A key's citable chunks in part order, looked up on every grade.
                 order = {"key points": 0, "explanation": 1, "depth": 2}
                 by_key: dict[str, list[str]] = defaultdict(list)
@@ -190,8 +263,11 @@ class KnowledgeBase:
         key = self.key_for(question.id)
         match = "answer key"
         meta_of = self._chunk_metadata()
-        hits = [(cid, sim) for cid, sim in self.index.nearest_ids(question.text, 32)
-                if cid in meta_of]
+        # While the app builds the index, a guide question is still graded against
+        # its own key (found by id); only the related notes wait for the index.
+        pending = not self.index_state.usable
+        hits = [] if pending else [(cid, sim) for cid, sim in
+                                   self.index.nearest_ids(question.text, 32) if cid in meta_of]
         if key is None:
             best = next(((cid, sim) for cid, sim in hits if meta_of[cid].get("key")), None)
             if best and best[1] >= RETRIEVED_KEY_MIN_SIMILARITY:
@@ -229,6 +305,7 @@ class KnowledgeBase:
             explanation=key.explanation, depth_signals=key.depth_signals,
             mistakes=key.mistakes, evidence=evidence, question_id=question.id,
             key_title=key.title, match=match, probes=_probes(key), point_roles=_roles(key),
+            related_pending=pending,
         )
 
     def reference_for_text(self, text: str, kind: str | None = None) -> ReferenceAnswer:

@@ -427,6 +427,7 @@ class InterviewService:
         if turn.kind == "main" and turn.hints and grade.status == "graded" \
                 and grade.score is not None:
             self._apply_hints(turn, grade, pending.base)
+        grade.related_pending = pending.base.related_pending
         if pending.original_len:
             grade.answer_truncated = True
             grade.flags.insert(0, f"Your answer was {pending.original_len:,} characters; only the "

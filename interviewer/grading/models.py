@@ -52,6 +52,8 @@ class ReferenceAnswer(BaseModel):
     level: str = "mid"
     # Each key point's role, "core" or "supporting" (empty: unmarked, weighted by order).
     point_roles: list[str] = Field(default_factory=list)
+    # Related notes were left out because the index was still being built.
+    related_pending: bool = False
 
 
 class CriterionScore(BaseModel):
@@ -114,6 +116,8 @@ class Grade(BaseModel):
     usage: dict | None = None  # input/output tokens, whether estimated, cost in USD
     cross_check_score: float | None = None  # the offline grader's score, for LLM grades
     fallback_reason: str | None = None  # why an LLM grade fell back to the offline one
+    # Graded while the notes index was being built: the key is cited, related notes are not.
+    related_pending: bool = False
 
     @property
     def grader_label(self) -> str:
