@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test index browser speech postgres clean
+.PHONY: run test index browser speech postgres poppler clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 # The index is built (or brought up to date) first, outside pytest's per-test
 # timeout: a clean clone embeds every note once, which takes minutes on 2 cores,
 # and the tests seed their own index from this one.
-test: $(VENV)/.installed-test browser speech postgres
+test: $(VENV)/.installed-test browser speech postgres poppler
 	$(BIN)/interviewer index
 	@$(BIN)/python -m pytest tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
@@ -56,6 +56,13 @@ postgres:
 	if [ "$$(id -u)" = "0" ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo"; \
 	else echo "error: the store tests need Debian's postgresql: sudo apt-get install postgresql" >&2; exit 1; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null
+
+# The report test renders page 1 of the PDF with poppler's pdftoppm.
+poppler:
+	@if command -v pdftoppm >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	else echo "error: the report test needs Debian's poppler-utils: sudo apt-get install poppler-utils" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null
 
 clean:
 	rm -rf $(VENV) .interviewer test-artifacts .pytest_cache

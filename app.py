@@ -17,7 +17,7 @@ from interviewer import auth
 from interviewer.config import DEFAULT_MODELS, KEY_ENV, PROVIDERS, load_settings
 from interviewer.embeddings import ModelUnavailableError
 from interviewer.index_lock import IndexUnavailableError
-from interviewer.knowledge import IndexBuildingError
+from interviewer.knowledge import RELATED_MIN_SIMILARITY, IndexBuildingError
 from interviewer.llm import LLMError, make_grader
 from interviewer.llm.openai_transcribe import OpenAITranscriber, transcribe_preferring
 from interviewer.grading.llm import Progress
@@ -29,11 +29,10 @@ from interviewer.knowledge import KnowledgeBase
 from interviewer.jobdesc import JobDescriptionError
 from interviewer.material import MaterialError, job_text_of
 from interviewer.own_questions import OwnQuestions
-from interviewer.present import (contradiction_lines, criteria_rows, grader_caption,
-                                 material_limits, material_rows, requirement_table, score_text, source_body,
-                                 source_title, study_line, summary_rows, table_text,
-                                 time_columns,
-                                 upload_messages)
+from interviewer.present import (cited_numbers, contradiction_lines, criteria_rows,
+                                 grader_caption, material_limits, material_rows,
+                                 requirement_table, score_text, source_groups, study_line,
+                                 summary_rows, table_text, time_columns, upload_messages)
 from interviewer.render import plain_markdown, safe_markdown, safe_stream
 from interviewer.service import AnswerOutcome, InterviewService, session_usage
 from interviewer.speaking import (metrics_line, speaking_history, speaking_metrics,
@@ -80,6 +79,9 @@ def get_service() -> InterviewService:
         # app's CPU with 10 sessions). Frozen objects are skipped by the collector.
         gc.freeze()
 
+    # Marked before the thread starts: a session that answers while the model
+    # loads must not query the index and then queue behind the build for its lock.
+    kb.index_state.status = "checking"
     service.warmup = threading.Thread(target=warm_up, name="warm-up", daemon=True)
     service.warmup.start()
     return service
@@ -426,24 +428,38 @@ def current_interview(service: InterviewService) -> Interview | None:
 
 
 def render_sources(grade: Grade, key: str) -> None:
-    """Expandable cited notes, answer key first."""
+    """The cited notes, one source per note; the chunks the feedback cites are marked."""
     if not grade.citations:
         return
     st.markdown("**Sources**")
     if grade.related_pending:
         st.caption("Graded while the notes index was still being built: the answer key is "
                    "cited; related notes join the feedback of later answers.")
-    for ev in grade.citations:
-        ev = ev if isinstance(ev, Evidence) else Evidence(**ev)
-        with st.expander(source_title(ev)):
-            st.markdown(source_body(ev))
+    citations = [ev if isinstance(ev, Evidence) else Evidence(**ev) for ev in grade.citations]
+    if any(not ev.is_answer_key and not ev.source.startswith("your notes/") for ev in citations):
+        st.caption(f"Related notes are cited when their similarity to the question is at least "
+                   f"{RELATED_MIN_SIMILARITY:.2f}.")
+    for group in source_groups(citations, cited_numbers(grade.feedback)):
+        with st.container(border=True):
+            st.markdown(f"**{group['label']} {safe_markdown(group['title'])}**  \n"
+                        f"`{group['source']}`")
+            for chunk in group["chunks"]:
+                mark = " · :blue-background[cited in the feedback]" if chunk["cited"] else ""
+                st.markdown(f"*[{chunk['n']}] {chunk['part']}*{mark}")
+                st.markdown(safe_markdown(chunk["text"]))
 
 
 def render_feedback(grade: Grade, key: str) -> None:
-    """The feedback card for one graded answer."""
+    """The feedback card: score, verdict and what was missed in view; details folded away.
+
+    At 1280x800 the score, the verdict, covered and missing points and the
+    follow-up fit on one screen; the criteria, the model answer and the
+    sources (each key once) are one click away.
+    """
     if grade.status in ("no_reference", "unsupported_language"):
         st.info(grade.feedback)
-        render_sources(grade, key)
+        with st.expander("Sources"):
+            render_sources(grade, key)
         return
     cols = st.columns([1, 2])
     cols[0].metric("Score", score_text(grade))
@@ -451,8 +467,6 @@ def render_feedback(grade: Grade, key: str) -> None:
     for flag in grade.flags:
         st.warning(safe_markdown(flag))
     st.markdown(safe_markdown(grade.feedback))
-    if grade.criteria:
-        st.table(criteria_rows(grade), border="horizontal", hide_index=True)
     for line in contradiction_lines(grade):
         st.error(safe_markdown(line), icon=":material/report:")
     supporting = {r.point for r in grade.key_points if r.role == "supporting"}
@@ -468,11 +482,16 @@ def render_feedback(grade: Grade, key: str) -> None:
                 st.caption(empty)
             for point in points:
                 st.markdown(f"{icon} {safe_markdown(point)}")
-    if grade.model_answer:
-        with st.expander("Model answer outline"):
-            st.markdown("\n".join(f"{i}. {safe_markdown(p)}"
+    with st.expander("Details: criteria, model answer, sources"):
+        if grade.criteria:
+            st.table(criteria_rows(grade), border="horizontal", hide_index=True)
+        if grade.model_answer:
+            st.markdown("**Model answer**")
+            st.markdown(" ".join(safe_markdown(p) for p in grade.model_answer)
+                        if grade.grader != "llm" else
+                        "\n".join(f"{i}. {safe_markdown(p)}"
                                    for i, p in enumerate(grade.model_answer, 1)))
-    render_sources(grade, key)
+        render_sources(grade, key)
 
 
 EXCHANGE_LABELS = {"clarify": "Clarification (not graded)", "repeat": "The question again",

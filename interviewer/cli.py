@@ -1,5 +1,5 @@
 """The `interviewer` command: questions, index, grade, transcribe, search, coverage,
-interview, notes, guide, history, export, run, passphrase."""
+interview, notes, guide, history, export, run, passphrase, admin."""
 
 from __future__ import annotations
 

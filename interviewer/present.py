@@ -86,9 +86,28 @@ def source_title(ev: Evidence) -> str:
     return f"[{ev.n}] {ev.heading} — {ev.part} ({tag})"
 
 
-def source_body(ev: Evidence) -> str:
-    """The cited note text, with where it lives."""
-    return f"`{ev.source}`\n\n{ev.text}"
+def source_groups(citations: list[Evidence], cited: set[int]) -> list[dict]:
+    """Citations grouped by note: a key's chunks (key points, explanation, depth) are one
+    source, shown once, with the chunks the feedback cites marked."""
+    groups: dict[tuple[str, str], dict] = {}
+    for ev in citations:
+        group = groups.setdefault((ev.source, ev.heading), {"source": ev.source, "chunks": [],
+                                                            "first": ev})
+        group["chunks"].append({"n": ev.n, "part": ev.part, "text": ev.text,
+                                "cited": ev.n in cited})
+    out = []
+    for g in groups.values():
+        numbers = [c["n"] for c in g["chunks"]]
+        label = f"[{numbers[0]}]" if len(numbers) == 1 else \
+            f"[{numbers[0]}–{numbers[-1]}]" if numbers == list(range(numbers[0],
+                                                                        numbers[-1] + 1)) \
+            else "[" + ", ".join(map(str, numbers)) + "]"
+        # The title without its part: the group holds every part.
+        title = source_title(g["first"]).split("] ", 1)[1]
+        title = re.sub(rf" — {re.escape(g['first'].part)} ", " ", title, count=1)
+        out.append({"label": label, "title": title, "source": g["source"],
+                    "chunks": g["chunks"]})
+    return out
 
 
 def summary_rows(summary: dict) -> list[dict]:

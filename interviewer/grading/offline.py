@@ -32,6 +32,10 @@ from .models import CriterionScore, Evidence, Grade, KeyPointResult, ReferenceAn
 from .rubrics import level_for, rubric_for
 from .text import reference_points, sentences, truncate_words
 
+# A model answer outline is the explanation's opening sentences, whole, up to
+# about this many words: a paragraph an interviewer would accept, read in 30 s.
+OUTLINE_WORDS = 90
+
 COVERED_AT = 0.5  # a key point's strength at or above this counts as covered
 PARTLY_AT = 0.25  # ... and at or above this, as partly covered
 KEYWORD_LIST_CAP = 2.5
@@ -279,7 +283,17 @@ class OfflineBase(Grader):
 
     @staticmethod
     def _outline(ref: ReferenceAnswer) -> list[str]:
-        return [truncate_words(p, 28) for p in ref.key_points[:6]]
+        # A model answer in whole sentences, from the key's explanation: the key
+        # points are already listed as covered or missing, so repeating them
+        # (cut at 28 words, as before) said each point three times.
+        out, words = [], 0
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", ref.explanation.strip()):
+            n = len(sentence.split())
+            if not n or (out and words + n > OUTLINE_WORDS):
+                break
+            out.append(sentence.strip())
+            words += n
+        return out
 
     def _follow_up(self, ref: ReferenceAnswer,
                    results: list[KeyPointResult]) -> tuple[str | None, str | None]:

@@ -121,11 +121,41 @@ def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
         expect(page.get_by_text("Follow-up 1")).to_be_visible()
         # A candidate's page, not a developer's: no Deploy button in the toolbar.
         expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
-        source = page.get_by_test_id("stExpander").filter(has_text="[1] ").first
-        source.locator("summary").click()
-        expect(source.get_by_text("knowledge/notes/")).to_be_visible(timeout=10_000)
-        expect(source.get_by_text("Key points:", exact=False)).to_be_visible()
+        # The criteria and sources are folded away until asked for.
+        details = page.get_by_test_id("stExpander").filter(has_text="Details: criteria").first
+        expect(details.get_by_text("Sources", exact=True)).to_be_hidden()
+        details.locator("summary").click()
+        # One source per key: its chunks under one heading, [1–3], the note's path shown once.
+        expect(details.get_by_text(re.compile(r"^\[1–\d\] .*\(answer key\)"))).to_be_visible(
+            timeout=10_000)
+        expect(details.get_by_text("knowledge/notes/").first).to_be_visible()
+        expect(details.get_by_text("Key points:", exact=False).first).to_be_visible()
         page.screenshot(path=str(artifacts / "feedback.png"), full_page=True)
+        browser.close()
+
+
+def test_the_feedback_card_fits_one_screen_at_1280_by_800(server, repo):
+    """Score, verdict, covered and missing points and the follow-up in one 1280x800 view."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                     headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server)
+        page.get_by_role("button", name="Start new interview").click(timeout=60_000)
+        expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
+        answer(page)
+        score = page.get_by_test_id("stMetric").first
+        expect(score).to_be_visible(timeout=180_000)
+        follow = page.get_by_test_id("stChatMessage").filter(has_text="Follow-up 1")
+        expect(follow).to_be_visible(timeout=60_000)
+        settle(page)
+        score.evaluate("e => e.scrollIntoView({block: 'start'})")
+        top = score.bounding_box()["y"]
+        box = follow.bounding_box()
+        assert box["y"] + box["height"] - top <= 800, (top, box)
+        page.screenshot(path=str(repo / "test-artifacts" / "feedback-card-1280x800.png"))
         browser.close()
 
 

@@ -21,7 +21,10 @@ def test_the_first_question_is_answered_and_graded_while_the_index_builds(repo, 
 
     data = tmp_path / "empty"
     start = time.monotonic()
-    proc, url = start_app(repo, data, tmp_path / "app.log")
+    # No ONNX copy of the model either, as on a clean clone: the model loads (and is
+    # exported) while the first question is read, and the index build comes after.
+    proc, url = start_app(repo, data, tmp_path / "app.log",
+                          {"INTERVIEWER_ONNX_DIR": str(tmp_path / "onnx")})
     try:
         with sync_playwright() as pw:
             browser, page = launch(pw)

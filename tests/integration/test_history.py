@@ -98,3 +98,37 @@ def test_cli_history_and_export(service, tmp_path, fresh_data_dir):
     cli("export", "--interview", iv.id, "--out", str(tmp_path / "r.md"))
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     assert iv.turns[0].prompt in (tmp_path / "r.md").read_text()
+
+
+def test_the_report_opens_with_the_overall_score_real_tables_and_charts(service, repo):
+    import shutil
+
+    from pypdf import PdfReader
+
+    first = play(service, "ana", n=3, seed=4)
+    play(service, "ana", n=2, mode="new", seed=5)
+    md = markdown_report(service.store, service.kb.by_id, "ana", None, service.mastery("ana"))
+    scores = [t.grade["score"] for iv in service.store.interviews("ana")
+              for t in service.store.load(iv["id"]).turns if t.kind == "main"]
+    overall = sum(scores) / len(scores)
+    assert f"**Overall score: {overall:.1f} / 10**" in md
+    assert "### Scores by question" in md and "### Scores by topic" in md
+    assert first.turns[0].prompt[:40] in md.split("### Scores by topic")[0]
+    pdf = pdf_report(md)
+    reader = PdfReader(io.BytesIO(pdf))
+    page1 = reader.pages[0].extract_text()
+    assert f"Overall score: {overall:.1f} / 10" in page1
+    text = "".join(p.extract_text() for p in reader.pages)
+    # Tables are drawn as tables and notes as notes: no Markdown syntax is left.
+    assert "|---" not in text and "| topic |" not in text and "\n> " not in text
+    assert "Scores by topic" in text and "Mastery by topic" in text
+    # Page 1, as a person would see it, kept for review (poppler's pdftoppm).
+    artifacts = repo / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "report.pdf").write_bytes(pdf)
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "poppler-utils (pdftoppm) is not installed; `make test` installs it"
+    subprocess.run([pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                    str(artifacts / "report.pdf"), str(artifacts / "report-page1")], check=True,
+                   timeout=60)
+    assert (artifacts / "report-page1.png").stat().st_size > 10_000
