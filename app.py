@@ -65,14 +65,19 @@ def get_service() -> InterviewService:
     def warm_up() -> None:
         # The first question needs only the guide; load the model and check the
         # index meanwhile so the first grade does not wait for them.
-        service.grader.warm_up()
-        # The model first: the first answer is graded while the index may still build.
-        kb.ensure_index()
+        try:
+            service.grader.warm_up()
+        finally:
+            # A first answer waits for this, not for the index build below.
+            service.model_ready.set()
         # Whisper is loaded now too, so the first spoken answer is transcribed at once.
         try:
             shared_transcriber().load()
         except Exception:  # noqa: BLE001 - voice is optional; typing still works
             pass
+        # Last, as it takes longest on a first run (minutes): answers are graded
+        # against their keys meanwhile, and related notes join when it is done.
+        kb.ensure_index()
         # Streamlit runs a full gc.collect() after every script run, in every
         # session; scanning the ~100k long-lived objects of the libraries, model
         # and question bank took 0.1-0.2 s each time, holding the GIL (28% of the
@@ -82,6 +87,7 @@ def get_service() -> InterviewService:
     # Marked before the thread starts: a session that answers while the model
     # loads must not query the index and then queue behind the build for its lock.
     kb.index_state.status = "checking"
+    service.model_ready = threading.Event()
     service.warmup = threading.Thread(target=warm_up, name="warm-up", daemon=True)
     service.warmup.start()
     return service
@@ -239,8 +245,11 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
         chosen = st.multiselect(
             "Sections", options=list(sections),
             default=[n for n in DEFAULT_SECTIONS if n in covered] or covered[:1] or [1],
-            format_func=lambda n: f"{n}. {sections[n]['title']} ({sections[n]['keys']}/"
-                                  f"{sections[n]['questions']} keys)",
+            # Key counts only where a section lacks keys: in a chip they were cut off
+            # anyway, and every section of the shipped guide has all its keys.
+            format_func=lambda n: f"{n}. {sections[n]['title']}" + (
+                f" ({sections[n]['keys']}/{sections[n]['questions']} keys)"
+                if sections[n]["keys"] < sections[n]["questions"] else ""),
             key="sections",
         )
         uncovered = [n for n in chosen if sections[n]["keys"] < sections[n]["questions"]]
@@ -800,6 +809,24 @@ def holds_verdict(interview: Interview) -> bool:
     return interview.config.style == "interview" and interview.phase != "done"
 
 
+def topic_chart(values: dict[str, float], field: str) -> None:
+    """Horizontal bars on a 0-10 scale, each labelled with its whole topic and its value.
+
+    Streamlit's bar_chart cut long topic names to the same prefix (two bars read
+    alike) and drew nothing for a 0.0 score; the value printed beside each bar
+    shows that too.
+    """
+    import altair as alt
+
+    rows = [{"topic": topic, field: float(value)} for topic, value in values.items()]
+    y = alt.Y("topic:N", sort=None, axis=alt.Axis(title=None, labelLimit=420))
+    x = alt.X(f"{field}:Q", scale=alt.Scale(domain=[0, 10]), axis=alt.Axis(title=field))
+    base = alt.Chart(alt.Data(values=rows)).encode(y=y, x=x)
+    chart = base.mark_bar() + base.mark_text(align="left", dx=4).encode(
+        text=alt.Text(f"{field}:Q", format=".1f"))
+    st.altair_chart(chart.properties(height=30 * len(rows) + 20), width="stretch")
+
+
 def render_summary(service: InterviewService, interview: Interview) -> None:
     """Scores by question and topic at the end."""
     summary = service.summary(interview)
@@ -822,7 +849,7 @@ def render_summary(service: InterviewService, interview: Interview) -> None:
         topics = {t: s for t, s in summary["topics"].items() if s is not None}
         if topics:
             st.markdown("**Scores by topic**")
-            st.bar_chart({"score": topics}, horizontal=True)
+            topic_chart(topics, "score")
         study = service.study_next(interview)
         if study:
             st.markdown("**What to study next**")
@@ -1102,8 +1129,7 @@ def history_page(service: InterviewService) -> None:
         for m in mastery_rows:
             by_section.setdefault(f"{m['section']}. {m['section_title']}", []).append(
                 m["mastery"])
-        st.bar_chart({"mastery": {k: round(sum(v) / len(v), 1) for k, v in by_section.items()}},
-                     horizontal=True)
+        topic_chart({k: round(sum(v) / len(v), 1) for k, v in by_section.items()}, "mastery")
         st.table([{"topic": table_text(f"{m['section']}. {m['subsection']}"),
                    "answered": f"{m['answered']}/{m['questions']}",
                    "mastery": f"{m['mastery']:.1f}", "due for review": m["due"]}

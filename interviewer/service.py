@@ -106,6 +106,7 @@ class InterviewService:
         self.store = store
         self.grader = grader or make_offline(settings.offline_grader, kb.embedder)
         self.warmup = None  # a thread loading the model, set by the app
+        self.model_ready = None  # set by that thread once the grading model is loaded
         self.reader = IntentReader(kb.embedder.encode_cached)
         self.clock = time.time  # epoch seconds; timed practice reads it, tests replace it
 
@@ -129,14 +130,18 @@ class InterviewService:
         return ref.model_copy(update={"evidence": [*ref.evidence, *extra]})
 
     def wait_until_ready(self) -> None:
-        """Block until the background warm-up (model load, index check) is done."""
-        if self.warmup is not None:
+        """Block until the background warm-up has loaded the grading model (the index
+        may still be building: grading does not need it)."""
+        if self.model_ready is not None:
+            self.model_ready.wait()
+        elif self.warmup is not None:
             self.warmup.join()
 
     def with_grader(self, grader) -> "InterviewService":
         """The same knowledge base and store with another grader (one per user session)."""
         other = InterviewService(self.settings, self.kb, self.store, grader)
         other.warmup = self.warmup
+        other.model_ready = self.model_ready
         other.reader = self.reader
         other.clock = self.clock
         return other

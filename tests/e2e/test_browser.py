@@ -293,6 +293,15 @@ def test_history_page_in_the_browser(server, repo):
         assert open(download.value.path(), "rb").read(5) == b"%PDF-"
         page.screenshot(path=str(repo / "test-artifacts" / "history.png"), full_page=True)
         browser.close()
+        # The downloaded PDF's first page as the person receiving it sees it.
+        pdf = repo / "test-artifacts" / "downloaded-report.pdf"
+        shutil.copy(download.value.path(), pdf)
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(pdf.with_suffix(""))], check=True, timeout=60)
+        from pypdf import PdfReader
+
+        assert "Overall score:" in PdfReader(str(pdf)).pages[0].extract_text()
+        assert pdf.with_suffix(".png").stat().st_size > 10_000
 
 
 def test_killing_the_app_mid_interview_loses_no_submitted_answer(repo, fresh_data_dir, tmp_path):
