@@ -441,9 +441,6 @@ def render_sources(grade: Grade, key: str) -> None:
     if not grade.citations:
         return
     st.markdown("**Sources**")
-    if grade.related_pending:
-        st.caption("Graded while the notes index was still being built: the answer key is "
-                   "cited; related notes join the feedback of later answers.")
     citations = [ev if isinstance(ev, Evidence) else Evidence(**ev) for ev in grade.citations]
     if any(not ev.is_answer_key and not ev.source.startswith("your notes/") for ev in citations):
         st.caption(f"Related notes are cited when their similarity to the question is at least "
@@ -456,6 +453,10 @@ def render_sources(grade: Grade, key: str) -> None:
                 mark = " · :blue-background[cited in the feedback]" if chunk["cited"] else ""
                 st.markdown(f"*[{chunk['n']}] {chunk['part']}*{mark}")
                 st.markdown(safe_markdown(chunk["text"]))
+
+
+# Missing core points shown on the card itself; the rest are under Details.
+MISSING_SHOWN = 3
 
 
 def render_feedback(grade: Grade, key: str) -> None:
@@ -476,24 +477,44 @@ def render_feedback(grade: Grade, key: str) -> None:
     for flag in grade.flags:
         st.warning(safe_markdown(flag))
     st.markdown(safe_markdown(grade.feedback))
-    for line in contradiction_lines(grade):
-        st.error(safe_markdown(line), icon=":material/report:")
+    for item, line in zip(grade.contradicted, contradiction_lines(grade)):
+        # The offline feedback already quotes it; an LLM's feedback may not.
+        if not item.get("quote") or item["quote"][:40] not in grade.feedback:
+            st.error(safe_markdown(line), icon=":material/report:")
+    # Missing core points stay in view; missing supporting details are counted
+    # here and listed under Details, so the card fits one screen (1280x800).
     supporting = {r.point for r in grade.key_points if r.role == "supporting"}
-    missing = [f"{p} _(supporting detail)_" if p in supporting else p for p in grade.missing]
-    for column, title, points, icon, empty in zip(
-            st.columns(2), ("Covered", "Missing"),
-            (grade.covered + [f"{p} _(in part)_" for p in grade.partly], missing),
+    missing = [p for p in grade.missing if p not in supporting]
+    details_missing = [p for p in grade.missing if p in supporting]
+    covered = grade.covered + [f"{p} _(in part)_" for p in grade.partly]
+    # Nothing covered: the missing points take the full width (half as many lines).
+    columns = st.columns(2) if covered else [st.container(), st.container()]
+    if not covered:
+        columns[0].caption("No key point found in the answer.")
+    more = len(missing[MISSING_SHOWN:]) + len(details_missing)
+    for column, title, points, icon, empty, tail in zip(
+            columns, ("Covered", "Missing"), (covered, missing[:MISSING_SHOWN]),
             (":green[:material/check_circle:]", ":red[:material/cancel:]"),
-            ("No key point found in the answer.", "Nothing important missing.")):
-        with column:
-            st.markdown(f"**{title}**")
-            if not points:
-                st.caption(empty)
-            for point in points:
-                st.markdown(f"{icon} {safe_markdown(point)}")
+            ("", "No core point missing."),
+            ("", f":gray[and {more} more, under Details]" if more else "")):
+        if column is columns[0] and not covered:
+            continue
+        # One Markdown block per column: Streamlit puts a gap between elements,
+        # and a card of six one-line elements grew past one screen.
+        lines = [f"**{title}**"] + [f"{icon} {safe_markdown(p)}" for p in points] + \
+            ([f":gray[{empty}]"] if not points and empty else []) + ([tail] if tail else [])
+        column.markdown("  \n".join(lines))
+    if grade.related_pending:
+        st.caption("Graded while the notes index was still being built: the answer key is "
+                   "cited; related notes join the feedback of later answers.")
     with st.expander("Details: criteria, model answer, sources"):
         if grade.criteria:
             st.table(criteria_rows(grade), border="horizontal", hide_index=True)
+        if missing[MISSING_SHOWN:] or details_missing:
+            st.markdown("**Also missing**")
+            for point in missing[MISSING_SHOWN:] + [f"{p} _(supporting detail)_"
+                                                    for p in details_missing]:
+                st.markdown(f":red[:material/cancel:] {safe_markdown(point)}")
         if grade.model_answer:
             st.markdown("**Model answer**")
             st.markdown(" ".join(safe_markdown(p) for p in grade.model_answer)

@@ -438,9 +438,11 @@ def cmd_run(args) -> int:
     from .auth import is_loopback
 
     host = args.host or _settings(args).host
-    # The index is checked and built by the app itself, in the background: the
-    # first page is served at once, and a guide question is graded against its
-    # key (found by id) while the related notes are still being embedded.
+    # Loading the guide and notes reports malformed lines here, in the terminal
+    # (a second or two; the index is not opened). The index is checked and built
+    # by the app itself, in the background: the first page is served at once,
+    # and a guide question is graded against its key while notes are embedded.
+    _knowledge_base(args)
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
            "--server.headless", "true", "--server.address", host,
            "--server.port", str(args.port), "--browser.gatherUsageStats", "false",

@@ -262,9 +262,9 @@ class OfflineBase(Grader):
             parts.append(f"{said}, but the key holds: {truncate_words(r.point, 40)}{mark}")
         if len(wrong) > 2:
             parts.append(f"{len(wrong) - 2} more statements contradict the key.")
+        # The missing points are listed under the feedback (the card's Missing
+        # column, the report's "Missing:" line); naming the first here again said it twice.
         missing = [r.point for r in results if r.verdict == "missing"]
-        if missing and not wrong:
-            parts.append("Most important gap: " + truncate_words(missing[0], 30))
         weakest = min(scores, key=lambda c: c.score) if scores else None
         if weakest and weakest.score < 5 and (not missing or weakest.name != scores[0].name):
             parts.append(f"Weakest criterion: {weakest.name} ({weakest.level}).")

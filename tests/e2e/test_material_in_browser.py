@@ -44,6 +44,9 @@ def test_upload_notes_see_them_cited_in_feedback_and_remove_them(repo, kb, fresh
                          "multi-head attention runs several such heads in parallel.")
             expect(page.get_by_text("Graded by the offline grader").first).to_be_visible(
                 timeout=180_000)
+            # The sources are folded into the card's Details box.
+            page.get_by_test_id("stExpander").filter(has_text="Details: criteria").first \
+                .locator("summary").click()
             cited = page.get_by_text("attn.md › Attention", exact=False).first
             expect(cited).to_be_visible()
             assert "your notes" in cited.inner_text()
