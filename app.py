@@ -474,9 +474,9 @@ def render_feedback(grade: Grade, key: str) -> None:
     cols = st.columns([1, 2])
     cols[0].metric("Score", score_text(grade))
     cols[1].caption(grader_caption(grade))
-    for flag in grade.flags:
-        st.warning(safe_markdown(flag))
-    st.markdown(safe_markdown(grade.feedback))
+    # Flags as lines, not boxes: each box took a screen line and a gap of its own.
+    st.markdown("  \n".join([f":orange[:material/warning: {safe_markdown(flag)}]"
+                              for flag in grade.flags] + [safe_markdown(grade.feedback)]))
     for item, line in zip(grade.contradicted, contradiction_lines(grade)):
         # The offline feedback already quotes it; an LLM's feedback may not.
         if not item.get("quote") or item["quote"][:40] not in grade.feedback:
@@ -489,11 +489,11 @@ def render_feedback(grade: Grade, key: str) -> None:
     covered = grade.covered + [f"{p} _(in part)_" for p in grade.partly]
     # Nothing covered: the missing points take the full width (half as many lines).
     columns = st.columns(2) if covered else [st.container(), st.container()]
-    if not covered:
-        columns[0].caption("No key point found in the answer.")
     more = len(missing[MISSING_SHOWN:]) + len(details_missing)
     for column, title, points, icon, empty, tail in zip(
-            columns, ("Covered", "Missing"), (covered, missing[:MISSING_SHOWN]),
+            columns, ("Covered", "Missing" if covered else
+                      "Missing :gray[(no key point found in the answer)]"),
+            (covered, missing[:MISSING_SHOWN]),
             (":green[:material/check_circle:]", ":red[:material/cancel:]"),
             ("", "No core point missing."),
             ("", f":gray[and {more} more, under Details]" if more else "")):

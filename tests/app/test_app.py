@@ -71,7 +71,7 @@ def test_empty_answer_prompts_instead_of_scoring(app):
 def test_long_answer_is_cut_with_a_visible_notice(app):
     at = start(app().run(), questions=1, follow_ups=0)
     at.chat_input(key="answer").set_value(ANSWER + " more detail" * 1000).run()
-    notices = [w.value for w in at.warning]
+    notices = [m.value for m in at.markdown if ":material/warning:" in m.value]
     assert any("only the first" in n and "were graded" in n for n in notices), notices
     assert [m for m in at.metric if m.label == "Score"]
 
@@ -134,7 +134,8 @@ def test_a_failing_provider_falls_back_and_says_so(app, fake_llm, monkeypatch):
     fake_llm.add(kind="status", code=500)
     at.chat_input(key="answer").set_value(ANSWER).run()
     assert not at.exception
-    assert any("LLM grader (openai-compatible · llama3.1) failed" in w.value for w in at.warning)
+    assert any("LLM grader (openai-compatible · llama3.1) failed" in m.value
+               for m in at.markdown)  # a flag line on the card
     assert any("fallback" in c for c in captions(at))
     assert plain_markdown(ANSWER) in [m.value for m in at.markdown]  # the answer is kept
 
@@ -178,7 +179,7 @@ def test_requests_to_the_interviewer_are_answered_not_graded(app):
     scores = [m.value for m in at.metric if m.label == "Score"]
     # The hint lowered this question's maximum, and the card says by how much.
     assert scores and scores[0].endswith("(max 8.5)"), scores
-    assert any("You took 1 hint" in w.value and "8.5" in w.value for w in at.warning)
+    assert any("You took 1 hint" in m.value and "8.5" in m.value for m in at.markdown)
     at.chat_input(key="answer").set_value("I don't know").run()
     assert len([m for m in at.metric if m.label == "Score"]) == 1  # no card for "don't know"
     assert "Not graded: counts as 0" in captions(at)

@@ -48,7 +48,7 @@ def test_a_fluent_but_wrong_answer_scores_low_in_the_browser(
             metric = page.get_by_test_id("stMetricValue").first.inner_text()
             score = float(re.match(r"\s*([\d.]+)\s*/\s*10", metric).group(1))
             assert score <= 3.5, metric
-            expect(page.get_by_text("Missing", exact=True).first).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^Missing")).first).to_be_visible()
             # The sentence that says LoRA updates every weight, against the key's "freezes".
             quote = page.get_by_text(re.compile(r"You said.{0,3}LoRA fine-tunes all of the "
                                                 r"model's weights")).first
