@@ -138,11 +138,6 @@ class Store:
         self.db = location if isinstance(location, Database) else open_database(location)
         self.migrate()
 
-    @property
-    def path(self) -> Path | None:
-        """The SQLite file, when the store is one."""
-        return getattr(self.db, "path", None)
-
     def _write(self):
         return self.db.write()
 
