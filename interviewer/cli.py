@@ -112,9 +112,11 @@ def cmd_index(args) -> int:
         _print_json(report.to_dict())
     else:
         reused = f", {report.reused} reused" if report.reused else ""
+        shipped = f", {report.shipped} from the shipped vectors" if report.shipped else ""
         repaired = f", {report.repaired} repaired" if report.repaired else ""
-        print(f"index: {report.total} chunks ({report.added} embedded{reused}, {report.removed} "
-              f"removed, {report.unchanged} unchanged{repaired}) in {report.seconds:.2f}s")
+        print(f"index: {report.total} chunks ({report.added - report.shipped} embedded{shipped}"
+              f"{reused}, {report.removed} removed, {report.unchanged} unchanged{repaired}) "
+              f"in {report.seconds:.2f}s")
         check = report.check or {}
         print("check: ok" if check.get("ok") else
               "check: still BROKEN after repair; see `interviewer index --check --json`")

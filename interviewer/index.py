@@ -28,6 +28,8 @@ from .embeddings import Embedder, shared_embedder
 from .config import DEFAULT_INDEX_WAIT_S
 from .guide import Question
 from .index_lock import IndexLock, IndexServerError
+from .index_vectors import ShippedVectors
+from .index_vectors import load as load_shipped
 from .notes import AnswerKey, Note, NotesCollection
 
 COLLECTION = "knowledge"
@@ -66,6 +68,9 @@ class IndexReport:
     # Chunks whose vector was copied from a stored chunk with the same text
     # (a renamed file, an index from before sources were folder-relative).
     reused: int = 0
+    # Of the added chunks, those whose vector came from the shipped file
+    # (index_vectors.py) instead of the model.
+    shipped: int = 0
     repaired: int = 0
     check: dict | None = None
 
@@ -187,9 +192,12 @@ class ChromaIndex:
 
     def __init__(self, index_dir: str | Path, embedder: Embedder | None = None,
                  lock=None, wait_s: float | None = None,
-                 on_wait: Callable[[str], None] | None = None, url: str | None = None):
+                 on_wait: Callable[[str], None] | None = None, url: str | None = None,
+                 shipped: ShippedVectors | None = None):
         self.index_dir = Path(index_dir)
         self.embedder = embedder or shared_embedder()
+        # Vectors a build may take instead of embedding (index_vectors.py).
+        self.shipped = shipped if shipped is not None else load_shipped()
         # With a Chroma server the server keeps readers and writers consistent;
         # only builds need the lock, and it must live where every replica can
         # see it (a LeaseLock in the shared database), not in a local folder.
@@ -320,7 +328,15 @@ class ChromaIndex:
 
     def _vectors_by_text(self, ids: list[str], batch_size: int = 256) -> dict[str, np.ndarray]:
         """Stored vectors of these chunks by their text; unreadable ones are left out."""
-        out: dict[str, np.ndarray] = {}
+        return {doc: vec for _, doc, vec in self._sound_vectors(ids, batch_size)}
+
+    def vectors_by_id(self, ids: list[str], batch_size: int = 256) -> dict[str, np.ndarray]:
+        """Stored vectors of these chunks by id; unreadable or damaged ones are left out."""
+        return {cid: vec for cid, _, vec in self._sound_vectors(ids, batch_size)}
+
+    def _sound_vectors(self, ids: list[str], batch_size: int):
+        """(id, text, vector) of stored chunks whose vector still matches its fingerprint."""
+        out = []
         with self.using("building") as col:
             for i in range(0, len(ids), batch_size):
                 try:
@@ -328,13 +344,14 @@ class ChromaIndex:
                                   include=["documents", "embeddings", "metadatas"])
                 except Exception:  # a damaged index: those chunks are embedded afresh
                     continue
-                for doc, vec, meta in zip(got["documents"], got["embeddings"], got["metadatas"]):
+                for cid, doc, vec, meta in zip(got["ids"], got["documents"], got["embeddings"],
+                                               got["metadatas"]):
                     if vec is None or doc is None:
                         continue
                     stored = (meta or {}).get("fp")
                     # A vector whose fingerprint no longer matches is not copied.
                     if stored is None or abs(fingerprint(vec) - stored) <= FINGERPRINT_TOLERANCE:
-                        out[doc] = np.asarray(vec, dtype=np.float32)
+                        out.append((cid, doc, np.asarray(vec, dtype=np.float32)))
         return out
 
     def copy_to(self, target: "ChromaIndex", batch_size: int = 256) -> int:
@@ -374,12 +391,15 @@ class ChromaIndex:
                          key=lambda c: len(c.text))
             known = self._vectors_by_text(stale) if stale and new else {}
             reuse = [c for c in new if c.text in known]
-            embed = [c for c in new if c.text not in known]
+            shipped = self.shipped.lookup([c.text for c in new if c.text not in known])
+            from_file = [c for c in new if c.text in shipped and c.text not in known]
+            embed = [c for c in new if c.text not in known and c.text not in shipped]
             if stale:
                 col.delete(ids=stale)
-            for i in range(0, len(reuse), 256):
-                batch = reuse[i:i + 256]
-                self.add(batch, [known[c.text] for c in batch])
+            for group, source in ((reuse, known), (from_file, shipped)):
+                for i in range(0, len(group), 256):
+                    batch = group[i:i + 256]
+                    self.add(batch, [source[c.text] for c in batch])
             done = 0
             for i in range(0, len(embed), batch_size):
                 batch = embed[i:i + batch_size]
@@ -390,6 +410,7 @@ class ChromaIndex:
                     progress(done, len(embed))
             if stale or new:
                 self.mark_changed()
-        return IndexReport(total=len(wanted), added=len(embed), removed=len(stale),
-                           unchanged=len(wanted) - len(new), reused=len(reuse),
+        return IndexReport(total=len(wanted), added=len(embed) + len(from_file),
+                           removed=len(stale), unchanged=len(wanted) - len(new),
+                           reused=len(reuse), shipped=len(from_file),
                            seconds=round(time.perf_counter() - start, 3))
