@@ -2,13 +2,17 @@
 
 An example is an answer and some key points, each point labelled with how
 strongly the answer states it (support, 0..1) and whether it states the
-opposite (contradiction, 0/1; None when unknown). Three sources:
+opposite (contradiction, 0/1; None when unknown). Four sources:
 
 - development data (``../shared/data/grading/``): a student's answer against
   its reference, support = the human score; Beetle's "contradictory" label
   gives the contradiction target;
 - the project's hand-written pairs (``evals/data/grader_train_authored.jsonl``):
   a paraphrase and a contradiction of key points, combined into answers;
+- the project's answers in a candidate's own words, each labelled with the key
+  points it states, partly states and contradicts: natural answers of 25-160
+  words (``grader_train_natural.jsonl``) and short typed ones of 12-50 words,
+  right and wrong (``grader_train_short.jsonl``);
 - rule-made pairs from the answer keys: a key's own points stated, rule-made
   contradictions of them (negation, reversed comparisons, wrong numbers,
   swapped entities, inverted cause and effect), the question copied back, and
@@ -27,6 +31,10 @@ from pathlib import Path
 
 AUTHORED = Path(__file__).parent / "data" / "grader_train_authored.jsonl"
 NATURAL = Path(__file__).parent / "data" / "grader_train_natural.jsonl"
+SHORT = Path(__file__).parent / "data" / "grader_train_short.jsonl"
+# A point a short answer only touches (a minor part of it, or too vague to
+# check) is a weak positive: the judge should lean towards it, not count it.
+PARTLY_SUPPORT = 0.5
 
 
 @dataclass
@@ -274,7 +282,7 @@ def load_natural(path: Path = NATURAL) -> list[dict]:
 
 
 def natural_examples(rows: list[dict], keys_by_qid, keys, rng: random.Random,
-                     weight: float = 1.0) -> list[Example]:
+                     weight: float = 1.0, source: str = "natural") -> list[Example]:
     """Whole answers written the way candidates talk, against every point of their key.
 
     The other sources state a point in words close to the key's; these answers
@@ -288,15 +296,36 @@ def natural_examples(rows: list[dict], keys_by_qid, keys, rng: random.Random,
         if key is None:
             continue
         stated = set(row.get("points_stated", []))
+        partly = set(row.get("points_partly", [])) - stated
         wrong = set(row.get("points_contradicted", []))
         extra = _distractors(keys, key, rng, 1)
         pts = list(key.key_points) + extra
         n = len(key.key_points)
-        sup = [1.0 if i in stated else 0.0 for i in range(n)] + [0.0] * len(extra)
+        sup = [1.0 if i in stated else PARTLY_SUPPORT if i in partly else 0.0
+               for i in range(n)] + [0.0] * len(extra)
         con = [1.0 if i in wrong else 0.0 for i in range(n)] + [0.0] * len(extra)
-        out.append(Example(row["answer"], pts, sup, con, weight, "natural"))
+        out.append(Example(row["answer"], pts, sup, con, weight, source))
     return out
 
 
-__all__ = ["Example", "natural_examples", "load_natural", "contradict", "state", "dev_examples", "key_examples",
+def load_short(path: Path = SHORT) -> list[dict]:
+    """The project's short chat answers (12-50 words), right and wrong, labelled by point."""
+    return load_authored(path)
+
+
+def short_examples(rows: list[dict], keys_by_qid, keys, rng: random.Random,
+                   weight: float = 1.0) -> list[Example]:
+    """Short typed answers against every point of their key.
+
+    A candidate typing in a chat states a point's gist in a sentence, without
+    its formula or figures ("LoRA keeps the base weights frozen and trains two
+    small low-rank matrices"). Trained only on full statements, the judge read
+    such an answer as stating nothing (strength 0 on all six LoRA points); these
+    rows teach it that the gist is the point, while their short wrong answers
+    keep a confident misconception at zero.
+    """
+    return natural_examples(rows, keys_by_qid, keys, rng, weight, source="short")
+
+
+__all__ = ["Example", "natural_examples", "load_natural", "short_examples", "load_short", "contradict", "state", "dev_examples", "key_examples",
            "authored_examples", "load_authored"]

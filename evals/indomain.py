@@ -17,6 +17,11 @@ and label which points it states. These answers test what the strong ones
 cannot: that a correct answer in a candidate's own words, order and register
 is not marked down because it does not echo the key.
 
+`evals/data/indomain_short.jsonl` adds two more, **short** and **short_wrong**:
+for each question, one or two answers of 12-50 words as a candidate types them
+in a chat (the gist of a point, without its formula or figures), and one as
+short, fluent and confidently wrong, written and labelled the same way.
+
 It reports the mean score per level, how often the levels come out in the
 right order for a question, the ROC AUC of strong against fluent-but-wrong
 (and against vague), and how the per-point verdicts agree with the writers'
@@ -41,7 +46,13 @@ DATA = Path(__file__).parent / "data" / "indomain_answers.jsonl"
 # Answers written from the question alone, the way a candidate talks, and only
 # then labelled against the key (see the module docstring).
 NATURAL = Path(__file__).parent / "data" / "indomain_natural.jsonl"
-LEVELS = ("strong", "partial", "vague", "wrong", "natural")
+# Short typed answers (12-50 words), right (level short) and wrong (short_wrong),
+# written the same way: from the question alone, labelled against the key after.
+SHORT = Path(__file__).parent / "data" / "indomain_short.jsonl"
+LEVELS = ("strong", "partial", "vague", "wrong", "natural", "short", "short_wrong")
+# Levels written from the question alone and labelled afterwards: each gets its
+# own block of point-level agreement with the writers' labels.
+LABELLED = ("natural", "short")
 
 
 def summarise(rows: list[dict], grades: list) -> dict:
@@ -52,8 +63,8 @@ def summarise(rows: list[dict], grades: list) -> dict:
     stated_found = stated_total = 0
     contra_found = contra_total = 0
     false_contra = 0
-    natural = {"found": 0, "stated": 0, "hits": 0, "covered": 0, "flagged": 0,
-               "share": [], "score": []}
+    labelled = {lvl: {"found": 0, "stated": 0, "hits": 0, "covered": 0, "flagged": 0,
+                      "share": [], "score": []} for lvl in LABELLED}
     for row, g in zip(rows, grades):
         if g is None or g.score is None:
             continue
@@ -64,16 +75,17 @@ def summarise(rows: list[dict], grades: list) -> dict:
             continue
         stated = set(row.get("points_stated", []))
         wrong = set(row.get("points_contradicted", []))
-        if row["level"] == "natural":
+        if row["level"] in LABELLED:
+            tally = labelled[row["level"]]
             for i, v in enumerate(verdicts):
-                natural["covered"] += v == "covered"
-                natural["hits"] += v == "covered" and i in stated
+                tally["covered"] += v == "covered"
+                tally["hits"] += v == "covered" and i in stated
                 if i in stated:
-                    natural["stated"] += 1
-                    natural["found"] += v in ("covered", "partly")
-            natural["flagged"] += any(v == "contradicted" for v in verdicts)
-            natural["share"].append(len(stated) / len(verdicts))
-            natural["score"].append(g.score)
+                    tally["stated"] += 1
+                    tally["found"] += v in ("covered", "partly")
+            tally["flagged"] += any(v == "contradicted" for v in verdicts)
+            tally["share"].append(len(stated) / len(verdicts))
+            tally["score"].append(g.score)
         if row["level"] in ("strong", "partial"):
             for i, v in enumerate(verdicts):
                 if v == "covered":
@@ -109,15 +121,21 @@ def summarise(rows: list[dict], grades: list) -> dict:
         out["auc_natural_vs_wrong"] = round(roc_auc(
             by_level["natural"] + by_level["wrong"],
             [1] * len(by_level["natural"]) + [0] * len(by_level["wrong"])), 4)
-    if natural["score"]:
-        out["natural"] = {
-            "stated_recall": round(natural["found"] / max(1, natural["stated"]), 3),
-            "covered_precision": round(natural["hits"] / max(1, natural["covered"]), 3),
-            "with_a_contradiction_flag": round(natural["flagged"] / len(natural["score"]), 3),
-            "mean_share_of_points_stated": round(float(np.mean(natural["share"])), 3),
+    if by_level["short"] and by_level["short_wrong"]:
+        out["auc_short_vs_short_wrong"] = round(roc_auc(
+            by_level["short"] + by_level["short_wrong"],
+            [1] * len(by_level["short"]) + [0] * len(by_level["short_wrong"])), 4)
+    for lvl, tally in labelled.items():
+        if not tally["score"]:
+            continue
+        out[lvl] = {
+            "stated_recall": round(tally["found"] / max(1, tally["stated"]), 3),
+            "covered_precision": round(tally["hits"] / max(1, tally["covered"]), 3),
+            "with_a_contradiction_flag": round(tally["flagged"] / len(tally["score"]), 3),
+            "mean_share_of_points_stated": round(float(np.mean(tally["share"])), 3),
             "pearson_score_vs_share_stated": round(float(np.corrcoef(
-                natural["score"], natural["share"])[0, 1]), 3)
-            if len(natural["score"]) > 2 else None,
+                tally["score"], tally["share"])[0, 1]), 3)
+            if len(tally["score"]) > 2 else None,
         }
     if by_level["strong"] and by_level["vague"]:
         out["auc_strong_vs_vague"] = round(roc_auc(
@@ -146,8 +164,8 @@ def summarise(rows: list[dict], grades: list) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--data", nargs="+", default=[str(DATA), str(NATURAL)],
-                   help="answers JSONL files (default: both shipped sets)")
+    p.add_argument("--data", nargs="+", default=[str(DATA), str(NATURAL), str(SHORT)],
+                   help="answers JSONL files (default: the three shipped sets)")
     p.add_argument("--limit", type=int, help="grade only the first N answers")
     p.add_argument("--level", choices=["junior", "mid", "senior"], default="mid",
                    help="the interviewer level whose bar to grade at (default mid)")
