@@ -42,14 +42,20 @@ SEED = 13
 FOLDS = 4
 # A right answer told it said the opposite of the key is the worst mistake the
 # grader can make in front of a candidate, so the bar is set by right answers:
-# at most this share of them may carry any contradiction flag.
-MAX_FALSE_FLAG = 0.02
+# at most this share of them may carry any contradiction flag. Measured with the
+# judge trained on short answers (4-fold CV, 2026-12-07): at 2% / 1.5% / 1% / 0.5%
+# the threshold is 0.60 / 0.66 / 0.79 / 0.81, wrong answers quoted 62 / 51 / 19 /
+# 18%, and short right answers (evals/data/indomain_short.jsonl, not in the fit)
+# flagged 8.6 / 7.4 / 3.7 / 3.1%. 1% halves the false flags of 2% on long and
+# short right answers; the price is fewer wrong claims quoted.
+MAX_FALSE_FLAG = 0.01
 # The judge's whole-answer contradiction logit a point needs before the model may
-# flag it (ContradictionModel.min_whole_contradiction, which says why). Measured
-# (4-fold CV, judge retrained 2026-12-06): no floor / -1 / -0.5 / 0 flagged 1.9 /
-# 1.4 / 1.9 / 1.2% of right answers and quoted 28.7 / 24.1 / 18.5 / 11.1% of wrong
-# ones; only 0 spared the hand-written right answers of test_grader_claims.py.
-MIN_WHOLE_CONTRADICTION = 0.0
+# flag it (ContradictionModel.min_whole_contradiction, which says why). The
+# previous judge needed 0 (no floor / -1 / -0.5 / 0 flagged 1.9 / 1.4 / 1.9 / 1.2%
+# of right answers); the judge trained on short answers leans less to
+# "contradicted", and a floor only cuts recall: at 1%, floors of -1 and -0.75 give
+# the figures of no floor; at 2%, a floor of 0 quoted 12% of wrong answers, not 62%.
+MIN_WHOLE_CONTRADICTION: float | None = None
 
 
 def collect(rows: list[dict]) -> list[dict]:
@@ -163,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", nargs="+", default=[str(DATA), str(NATURAL)])
     p.add_argument("--max-false-flag", type=float, default=MAX_FALSE_FLAG,
                    help=f"share of right answers that may be flagged (default {MAX_FALSE_FLAG})")
+    p.add_argument("--floor", type=lambda v: None if v == "none" else float(v),
+                   default=MIN_WHOLE_CONTRADICTION,
+                   help="whole-answer contradiction logit a point needs before it may be flagged "
+                   f"('none': no floor; default {MIN_WHOLE_CONTRADICTION})")
     p.add_argument("--write", action="store_true", help="refit on all answers and ship it")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
@@ -171,24 +181,26 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = [r for path in args.data for r in read_jsonl(path)]
     points = collect(rows)
-    _, threshold, cv = cross_validate(points, FEATURES, args.max_false_flag)
+    _, threshold, cv = cross_validate(points, FEATURES, args.max_false_flag, floor=args.floor)
     result = {"data": [Path(d).name for d in args.data], "answers": len(rows),
               "points": len(points), "contradicted_points": sum(p["label"] for p in points),
               "folds": FOLDS, "seed": SEED, "max_false_flag": args.max_false_flag,
+              "floor": args.floor,
               "cross_validated": cv}
     if args.write:
         x = matrix(points, FEATURES)
         w, b = fit(x, np.array([p["label"] for p in points], dtype=float))
         model = ContradictionModel(
             weights=dict(zip(FEATURES, map(float, w))), bias=b, threshold=threshold,
-            min_whole_contradiction=MIN_WHOLE_CONTRADICTION,
+            min_whole_contradiction=args.floor,
             meta={"command": "python -m evals.contradiction --write",
                   "data": [{"file": Path(d).name, "sha256": sha256(Path(d))} for d in args.data],
                   "seed": SEED, "folds": FOLDS,
                   "threshold_rule": f"lowest threshold flagging at most {args.max_false_flag:.0%} "
-                                    "of right answers, on cross-validated probabilities, "
-                                    "among points whose whole-answer contradiction logit is at "
-                                    f"least {MIN_WHOLE_CONTRADICTION}",
+                                    "of right answers, on cross-validated probabilities"
+                                    + ("" if args.floor is None else
+                                       ", among points whose whole-answer contradiction logit "
+                                       f"is at least {args.floor}"),
                   "cross_validated": cv})
         model.save(MODEL_PATH)
         result["written"] = str(MODEL_PATH)

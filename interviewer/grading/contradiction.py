@@ -33,12 +33,13 @@ class ContradictionModel:
     weights: dict[str, float] = field(default_factory=dict)
     bias: float = 0.0
     threshold: float = 1.0  # probability at which a point counts as contradicted
-    # The judge's own contradiction head must lean to "contradicted" on the whole
-    # answer (logit at least this): without it, a right answer whose points the
-    # judge misses looks like one that talks about a point without stating it,
-    # and right answers in tests/integration/test_grader_claims.py were told they
-    # said the opposite of the key (logits -0.53 to -0.94 there).
-    min_whole_contradiction: float = 0.0
+    # When set, the judge's own contradiction head must lean to "contradicted" on
+    # the whole answer (logit at least this) before a point may be flagged. The
+    # previous judge needed 0 to spare the right answers in
+    # tests/integration/test_grader_claims.py; the judge trained on short answers
+    # leans less to "contradicted", a floor only cut its recall, and the stricter
+    # threshold spares those answers instead (evals/contradiction.py has the figures).
+    min_whole_contradiction: float | None = None  # None: no floor
     meta: dict = field(default_factory=dict)
 
     @property
@@ -53,7 +54,7 @@ class ContradictionModel:
             return cls()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(weights=data["weights"], bias=data["bias"], threshold=data["threshold"],
-                   min_whole_contradiction=data.get("min_whole_contradiction", 0.0),
+                   min_whole_contradiction=data.get("min_whole_contradiction"),
                    meta=data.get("meta", {}))
 
     def save(self, path: Path = MODEL_PATH) -> None:
@@ -68,7 +69,8 @@ class ContradictionModel:
         judge's own head does not lean to contradiction (None when no model is fitted)."""
         if not self.fitted:
             return None
-        if readings["whole_contradiction"] < self.min_whole_contradiction:
+        if self.min_whole_contradiction is not None and \
+                readings["whole_contradiction"] < self.min_whole_contradiction:
             return 0.0
         z = self.bias + sum(w * readings[name] for name, w in self.weights.items())
         return float(1.0 / (1.0 + np.exp(-z)))

@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from ..integration.test_grader_claims import PAIRS
+from ..integration.test_grader_claims import QUOTED, indomain_answer
 from .test_browser import answer, launch, start_app
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "q05-30f061"  # Explain LoRA in detail
-# The issue's own example of a fluent answer with the central claims wrong.
-WRONG = PAIRS[QUESTION]["wrong"]
+# What is the role of memory in chatbots? Its fluent-but-wrong in-domain answer says
+# models keep their own memory of each user, against the key's "stateless".
+QUESTION = QUOTED
 
 
 def open_interview_on(data_dir, kb, question_id: str) -> None:
@@ -42,18 +42,18 @@ def test_a_fluent_but_wrong_answer_scores_low_in_the_browser(
             browser, page = launch(pw)
             page.goto(url)
             expect(page.get_by_text("Question 1 of 1")).to_be_visible(timeout=60_000)
-            answer(page, WRONG)
+            answer(page, indomain_answer(repo, QUESTION, "wrong"))
             expect(page.get_by_text("Graded by the offline grader").first).to_be_visible(
                 timeout=180_000)
             metric = page.get_by_test_id("stMetricValue").first.inner_text()
             score = float(re.match(r"\s*([\d.]+)\s*/\s*10", metric).group(1))
             assert score <= 3.5, metric
             expect(page.get_by_text(re.compile(r"^Missing")).first).to_be_visible()
-            # The sentence that says LoRA updates every weight, against the key's "freezes".
-            quote = page.get_by_text(re.compile(r"You said.{0,3}LoRA fine-tunes all of the "
-                                                r"model's weights")).first
+            # The sentence that gives models their own memory, against the key's "stateless".
+            quote = page.get_by_text(re.compile(r"You said.{0,3}Modern LLMs actually keep "
+                                                r"their own memory")).first
             expect(quote).to_be_visible()
-            assert "the key holds" in quote.inner_text() and "freezes" in quote.inner_text()
+            assert "the key holds" in quote.inner_text() and "stateless" in quote.inner_text()
             page.screenshot(path=str(tmp_path / "wrong.png"), full_page=True)
             browser.close()
     finally:

@@ -37,9 +37,14 @@ def test_manifest_names_its_data_command_seed_and_settings(manifest, repo):
     assert {"layers", "epochs", "lr", "batch"} <= set(manifest["settings"])
     names = {d["file"]: d for d in manifest["data"]}
     assert {"mohler_dev.jsonl", "beetle_train.jsonl", "grader_train_authored.jsonl"} <= set(names)
-    authored = repo / "evals" / "data" / "grader_train_authored.jsonl"
-    assert names["grader_train_authored.jsonl"]["sha256"] == sha256(authored)
-    assert names["grader_train_authored.jsonl"]["rows"] == sum(1 for _ in authored.open())
+    # Every project-made file it names is the one in the repository, row for row.
+    ours = [n for n in names if (repo / "evals" / "data" / n).exists()]
+    assert {"grader_train_authored.jsonl", "grader_train_natural.jsonl",
+            "grader_train_short.jsonl"} <= set(ours)
+    for name in ours:
+        path = repo / "evals" / "data" / name
+        assert names[name]["sha256"] == sha256(path), name
+        assert names[name]["rows"] == sum(1 for _ in path.open()), name
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the development data lives in ../shared, "
@@ -71,6 +76,12 @@ def test_in_domain_eval_questions_never_train_the_judge(repo):
     held = eval_question_ids(notes.keys, load_guide(repo / "knowledge" / "guide.md"))
     assert len(held) >= 100
     assert not held & {p["question_id"] for p in load_authored()}
+    for name in ("grader_train_natural.jsonl", "grader_train_short.jsonl"):
+        trained = {r["question_id"] for r in load_authored(repo / "evals" / "data" / name)}
+        assert trained and not held & trained, name
+    short = [json.loads(line) for line in
+             (repo / "evals" / "data" / "indomain_short.jsonl").open()]
+    assert {a["question_id"] for a in short} <= held
     answers = [json.loads(line) for line in
                (repo / "evals" / "data" / "indomain_answers.jsonl").open()]
     assert {a["question_id"] for a in answers} <= held
