@@ -196,8 +196,9 @@ class ChromaIndex:
                  shipped: ShippedVectors | None = None):
         self.index_dir = Path(index_dir)
         self.embedder = embedder or shared_embedder()
-        # Vectors a build may take instead of embedding (index_vectors.py).
-        self.shipped = shipped if shipped is not None else load_shipped()
+        # Vectors a build may take instead of embedding (index_vectors.py); the
+        # shipped file is read only when a build has chunks to add, not by readers.
+        self._shipped = shipped
         # With a Chroma server the server keeps readers and writers consistent;
         # only builds need the lock, and it must live where every replica can
         # see it (a LeaseLock in the shared database), not in a local folder.
@@ -214,6 +215,13 @@ class ChromaIndex:
         else:
             with self.lock.hold():
                 self._open()
+
+    @property
+    def shipped(self) -> ShippedVectors:
+        """The shipped vectors this index's builds may use (read on first use)."""
+        if self._shipped is None:
+            self._shipped = load_shipped()
+        return self._shipped
 
     # -- the client and the lock ------------------------------------------------
 
@@ -391,7 +399,8 @@ class ChromaIndex:
                          key=lambda c: len(c.text))
             known = self._vectors_by_text(stale) if stale and new else {}
             reuse = [c for c in new if c.text in known]
-            shipped = self.shipped.lookup([c.text for c in new if c.text not in known])
+            pending = [c.text for c in new if c.text not in known]
+            shipped = self.shipped.lookup(pending) if pending else {}
             from_file = [c for c in new if c.text in shipped and c.text not in known]
             embed = [c for c in new if c.text not in known and c.text not in shipped]
             if stale:
