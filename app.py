@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -235,6 +236,13 @@ def index_status(service: InterviewService) -> None:
         progress()
 
 
+def waiting_for_index(service: InterviewService):
+    """A spinner while a search waits for the background index check (nothing when ready)."""
+    if service.kb.index_state.usable:
+        return contextlib.nullcontext()
+    return st.spinner("Waiting for the notes index, which is being checked in the background…")
+
+
 def sidebar(service: InterviewService, busy: bool = False) -> None:
     """Interview settings and the active grader."""
     kb = service.kb
@@ -305,16 +313,18 @@ def sidebar(service: InterviewService, busy: bool = False) -> None:
             config = InterviewConfig(sections=chosen, num_questions=num, follow_ups=follow,
                                      style=style, level=level, time_limit=limit)
             try:
-                if mode == "job":
-                    interview = service.start_for_job(config, description, profile(),
-                                                      chat=chat, generated=generated)
-                elif mode == "own":
-                    interview = service.start_own(config, profile())
-                else:
-                    interview = service.start(config, profile(), mode)
+                with waiting_for_index(service):
+                    if mode == "job":
+                        interview = service.start_for_job(config, description, profile(),
+                                                          chat=chat, generated=generated)
+                    elif mode == "own":
+                        interview = service.start_own(config, profile())
+                    else:
+                        interview = service.start(config, profile(), mode)
             except IndexBuildingError as exc:
                 # Matching a job or your own questions needs retrieval; guide modes do not.
-                st.session_state.notice = f"{exc} This mode needs it: try again when it is done."
+                st.session_state.notice = (f"This mode matches questions through the notes "
+                                           f"index, and {exc}. The guide's modes work now.")
             except JobDescriptionError as exc:
                 st.session_state.notice = f"The job description could not be used: {exc}."
             except InterviewError as exc:
@@ -1082,7 +1092,10 @@ def draft_keys(service: InterviewService, own: OwnQuestions, who: str) -> None:
                           index=None, key="draft_choice", placeholder="Choose a question")
     if st.button("Draft a key with the LLM", disabled=choice is None, key="draft_go"):
         try:
-            st.session_state["draft"] = service.draft_key_for(chat, choice.id, who)
+            with waiting_for_index(service):
+                st.session_state["draft"] = service.draft_key_for(chat, choice.id, who)
+        except IndexBuildingError as exc:
+            st.error(f"No draft yet: drafting retrieves passages, and {exc}.")
         except (InterviewError, LLMError) as exc:
             st.error(f"No draft: {exc}")
     draft = st.session_state.get("draft")
@@ -1244,7 +1257,8 @@ def grade_answer(service: InterviewService, interview: Interview, answer: str) -
                 else:
                     st.write_stream(safe_stream(feedback_text(pending.stream, status)))
             service.finish(interview, pending)
-    except (ModelUnavailableError, IndexUnavailableError) as exc:
+    except (ModelUnavailableError, IndexUnavailableError, IndexBuildingError) as exc:
+        # IndexBuildingError: your own question finds its key by retrieval.
         st.session_state.pop("recovered", None)
         st.error(f"Your answer could not be graded: {exc}. It is saved; it is shown below so "
                  "you can copy it. Try again, or discard it to write another answer.")

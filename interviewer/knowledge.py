@@ -39,6 +39,10 @@ TEXT_KEY_MIN_SIMILARITY = 0.55
 # Sources are named under this label wherever the knowledge folder is, so
 # chunk ids (hashes of text and metadata) survive moving or renaming it.
 SOURCE_PREFIX = "knowledge/notes"
+# How long a search waits for the app's background index check or build before
+# saying so; a build without usable shipped vectors (edited notes, another
+# model) takes minutes and is not waited out.
+SEARCH_WAIT_S = 60.0
 
 
 @dataclass
@@ -61,6 +65,15 @@ class IndexState:
         """Whether queries may go to the index now (without waiting for a build)."""
         return self.status in ("unknown", "ready")
 
+    def wait_usable(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the background check or build to finish;
+        whether the index is usable then (a failed build is not worth waiting for)."""
+        deadline = time.monotonic() + timeout
+        # Polled, not an Event: the app sets ``status`` directly before its thread starts.
+        while self.status in ("checking", "building") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.usable
+
     def describe(self) -> str:
         """One line for the UI."""
         if self.status == "building" and self.total:
@@ -73,6 +86,16 @@ class IndexState:
             return f"The notes index could not be built ({self.error}); grades cite the answer " \
                    "keys only. Run `interviewer index` to see why."
         return "The notes index is ready."
+
+    def unavailable(self) -> str:
+        """Why a search cannot use the index now, as a clause for a message."""
+        if self.status == "failed":
+            return (f"the notes index could not be built ({self.error}); run "
+                    "`interviewer index` to see why")
+        if self.status == "building" and self.total:
+            return (f"the notes index is still being built ({self.done:,} of {self.total:,} "
+                    "chunks); try again in a minute")
+        return "the notes index is still being checked; try again in a minute"
 
 
 class IndexBuildingError(RuntimeError):
@@ -99,6 +122,7 @@ class KnowledgeBase:
         self._key_chunks: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self.index_state = IndexState()
+        self.search_wait_s = SEARCH_WAIT_S
         self._chunk_rows: dict[str, dict] = {}
 
     @property
@@ -191,8 +215,11 @@ class KnowledgeBase:
         return state
 
     def _require_index(self) -> None:
-        if not self.index_state.usable:
-            raise IndexBuildingError(self.index_state.describe())
+        # Checking a current index takes seconds and building one from the shipped
+        # vectors well under a minute, so a search that needs it (matching a job,
+        # drafting a key) waits for it rather than sending the user away to retry.
+        if not self.index_state.wait_usable(self.search_wait_s):
+            raise IndexBuildingError(self.index_state.unavailable())
 
     def check_index(self, sample: int | None = None) -> CheckReport:
         """Verify the stored index against the notes without changing it."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from interviewer.config import load_settings
@@ -48,9 +51,33 @@ def test_an_answer_is_graded_while_the_index_builds_and_says_what_waits(building
     assert all(c["is_answer_key"] for c in grade["citations"])
 
 
-def test_searching_while_the_index_builds_says_so_instead_of_waiting(building):
+def test_a_search_waits_briefly_for_the_build_then_says_where_it_stands(building):
+    building.search_wait_s = 0.3
+    started = time.monotonic()
     with pytest.raises(IndexBuildingError, match="0 of 7,735 chunks"):
         building.search("How does HNSW work?")
+    assert time.monotonic() - started >= 0.3
+
+
+def test_a_search_during_the_background_check_waits_for_it_and_answers(kb):
+    # Matching a job description right after the app starts must not send the user away.
+    checking = KnowledgeBase(kb.settings, kb.embedder)
+    checking.index_state.status = "checking"
+    done = threading.Timer(0.5, lambda: setattr(checking.index_state, "status", "ready"))
+    started = time.monotonic()
+    done.start()
+    hits = checking.search("How does HNSW work?", k=3)
+    assert time.monotonic() - started >= 0.5
+    assert len(hits) == 3 and all(h["similarity"] > 0.3 for h in hits)
+
+
+def test_a_failed_build_is_not_waited_for(kb, tmp_path):
+    failed = KnowledgeBase(kb.settings, kb.embedder)
+    failed.index_state.status, failed.index_state.error = "failed", "OSError: disk full"
+    started = time.monotonic()
+    with pytest.raises(IndexBuildingError, match="disk full.*interviewer index"):
+        failed.search("How does HNSW work?")
+    assert time.monotonic() - started < 1
 
 
 def test_ensure_index_reports_ready_or_failed(kb, tmp_path):
