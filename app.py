@@ -465,8 +465,23 @@ def render_sources(grade: Grade, key: str) -> None:
                 st.markdown(safe_markdown(chunk["text"]))
 
 
-# Missing core points shown on the card itself; the rest are under Details.
-MISSING_SHOWN = 3
+# Points of each list shown on the card itself; the rest are under Details. With
+# both lists full width and at most three each, a partial answer's card (score,
+# verdict, points, follow-up) fits 1280x800 (tests/e2e/test_browser.py); in two
+# half-width columns a key's long points ran to four lines each and pushed the
+# follow-up off the screen.
+SHOWN_PER_LIST = 3
+
+
+def card_lists(grade: Grade) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(covered shown, missing shown, covered under Details, missing under Details):
+    missing core points first in view; supporting details missed go under Details."""
+    supporting = {r.point for r in grade.key_points if r.role == "supporting"}
+    covered = grade.covered + [f"{p} _(in part)_" for p in grade.partly]
+    core_missing = [p for p in grade.missing if p not in supporting]
+    details_missing = [f"{p} _(supporting detail)_" for p in grade.missing if p in supporting]
+    return (covered[:SHOWN_PER_LIST], core_missing[:SHOWN_PER_LIST],
+            covered[SHOWN_PER_LIST:], core_missing[SHOWN_PER_LIST:] + details_missing)
 
 
 def render_feedback(grade: Grade, key: str) -> None:
@@ -491,40 +506,36 @@ def render_feedback(grade: Grade, key: str) -> None:
         # The offline feedback already quotes it; an LLM's feedback may not.
         if not item.get("quote") or item["quote"][:40] not in grade.feedback:
             st.error(safe_markdown(line), icon=":material/report:")
-    # Missing core points stay in view; missing supporting details are counted
-    # here and listed under Details, so the card fits one screen (1280x800).
-    supporting = {r.point for r in grade.key_points if r.role == "supporting"}
-    missing = [p for p in grade.missing if p not in supporting]
-    details_missing = [p for p in grade.missing if p in supporting]
-    covered = grade.covered + [f"{p} _(in part)_" for p in grade.partly]
-    # Nothing covered: the missing points take the full width (half as many lines).
-    columns = st.columns(2) if covered else [st.container(), st.container()]
-    more = len(missing[MISSING_SHOWN:]) + len(details_missing)
-    for column, title, points, icon, empty, tail in zip(
-            columns, ("Covered", "Missing" if covered else
-                      "Missing :gray[(no key point found in the answer)]"),
-            (covered, missing[:MISSING_SHOWN]),
-            (":green[:material/check_circle:]", ":red[:material/cancel:]"),
-            ("", "No core point missing."),
-            ("", f":gray[and {more} more, under Details]" if more else "")):
-        if column is columns[0] and not covered:
-            continue
-        # One Markdown block per column: Streamlit puts a gap between elements,
-        # and a card of six one-line elements grew past one screen.
-        lines = [f"**{title}**"] + [f"{icon} {safe_markdown(p)}" for p in points] + \
-            ([f":gray[{empty}]"] if not points and empty else []) + ([tail] if tail else [])
-        column.markdown("  \n".join(lines))
+    covered, missing, more_covered, more_missing = card_lists(grade)
+    lines = []
+    if covered:
+        lines += ["**Covered**"] + [f":green[:material/check_circle:] {safe_markdown(p)}"
+                                    for p in covered]
+        if more_covered:
+            lines.append(f":gray[and {len(more_covered)} more, under Details]")
+    lines.append("**Missing**" if covered else
+                 "**Missing** :gray[(no key point found in the answer)]")
+    lines += [f":red[:material/cancel:] {safe_markdown(p)}" for p in missing]
+    if not missing:
+        lines.append(":gray[No core point missing.]")
+    if more_missing:
+        lines.append(f":gray[and {len(more_missing)} more, under Details]")
+    # One Markdown block: Streamlit puts a gap between elements, and a card of
+    # six one-line elements grew past one screen.
+    st.markdown("  \n".join(lines))
     if grade.related_pending:
         st.caption("Graded while the notes index was still being built: the answer key is "
                    "cited; related notes join the feedback of later answers.")
     with st.expander("Details: criteria, model answer, sources"):
         if grade.criteria:
             st.table(criteria_rows(grade), border="horizontal", hide_index=True)
-        if missing[MISSING_SHOWN:] or details_missing:
-            st.markdown("**Also missing**")
-            for point in missing[MISSING_SHOWN:] + [f"{p} _(supporting detail)_"
-                                                    for p in details_missing]:
-                st.markdown(f":red[:material/cancel:] {safe_markdown(point)}")
+        for title, points, icon in (("Also covered", more_covered,
+                                     ":green[:material/check_circle:]"),
+                                    ("Also missing", more_missing, ":red[:material/cancel:]")):
+            if points:
+                st.markdown(f"**{title}**")
+                for point in points:
+                    st.markdown(f"{icon} {safe_markdown(point)}")
         if grade.model_answer:
             st.markdown("**Model answer**")
             st.markdown(" ".join(safe_markdown(p) for p in grade.model_answer)

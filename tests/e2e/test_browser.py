@@ -96,6 +96,21 @@ def answer(page, text: str = ANSWER) -> None:
     box.press("Enter")
 
 
+def partial_answer(kb, data_dir: Path) -> str:
+    """An on-topic answer to the open question: its key's first half, reworded as a
+    candidate might say it (so the card shows points found and points missed)."""
+    import random
+
+    from evals.robustness import reword
+    from interviewer.store import Store
+
+    store = Store(data_dir / "interviewer.db")
+    interview = store.load(store.interviews("default")[0]["id"])
+    points = kb.key_for(interview.pending.question_id).key_points
+    rng = random.Random(7)
+    return " ".join(reword(p, rng) for p in points[:max(2, len(points) // 2)])
+
+
 def open_and_answer(pw, url: str):
     """Start an interview in Chromium and answer the first question."""
     from playwright.sync_api import expect
@@ -134,8 +149,9 @@ def test_answer_one_question_and_see_feedback_and_a_source(server, repo):
         browser.close()
 
 
-def test_the_feedback_card_fits_one_screen_at_1280_by_800(server, repo):
-    """Score, verdict, covered and missing points and the follow-up in one 1280x800 view."""
+def test_the_feedback_card_fits_one_screen_at_1280_by_800(server, repo, kb, fresh_data_dir):
+    """Score, verdict, covered and missing points and the follow-up in one 1280x800 view,
+    for an answer that makes about half the key's points."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
@@ -145,9 +161,12 @@ def test_the_feedback_card_fits_one_screen_at_1280_by_800(server, repo):
         page.goto(server)
         page.get_by_role("button", name="Start new interview").click(timeout=60_000)
         expect(page.get_by_text("Question 1 of 3")).to_be_visible(timeout=60_000)
-        answer(page)
+        answer(page, partial_answer(kb, fresh_data_dir))
         score = page.get_by_test_id("stMetric").first
         expect(score).to_be_visible(timeout=180_000)
+        # Points found and points missed are both on the card, in two columns.
+        expect(page.get_by_text("Covered", exact=True).first).to_be_visible()
+        expect(page.get_by_text("Missing", exact=True).first).to_be_visible()
         follow = page.get_by_test_id("stChatMessage").filter(has_text="Follow-up 1")
         expect(follow).to_be_visible(timeout=60_000)
         settle(page)

@@ -34,6 +34,23 @@ def play(service, profile, n=2, mode="mixed", seed=1):
     return iv
 
 
+def play_from_keys(service, profile, shares, mode="mixed", seed=1):
+    """An interview whose answers make a share of each key's points, reworded as a
+    candidate might say them (a report with a spread of scores, as people send)."""
+    import random
+
+    from evals.robustness import reword
+
+    rng = random.Random(seed)
+    iv = service.start(InterviewConfig(sections=[4], num_questions=len(shares), follow_ups=0,
+                                       seed=seed), profile, mode)
+    for share in shares:
+        points = service.kb.key_for(iv.pending.question_id).key_points
+        service.submit(iv, " ".join(reword(p, rng)
+                                    for p in points[:max(1, round(len(points) * share))]))
+    return iv
+
+
 def test_no_repeats_within_an_interview_and_new_mode_avoids_seen(service):
     first = play(service, "ana", n=5)
     assert len(set(first.question_ids)) == 5
@@ -105,8 +122,8 @@ def test_the_report_opens_with_the_overall_score_real_tables_and_charts(service,
 
     from pypdf import PdfReader
 
-    first = play(service, "ana", n=3, seed=4)
-    play(service, "ana", n=2, mode="new", seed=5)
+    first = play_from_keys(service, "ana", [0.3, 0.6, 1.0], seed=4)
+    play_from_keys(service, "ana", [0.5, 1.0], mode="new", seed=5)
     md = markdown_report(service.store, service.kb.by_id, "ana", None, service.mastery("ana"))
     scores = [t.grade["score"] for iv in service.store.interviews("ana")
               for t in service.store.load(iv["id"]).turns if t.kind == "main"]
@@ -122,6 +139,9 @@ def test_the_report_opens_with_the_overall_score_real_tables_and_charts(service,
     # Tables are drawn as tables and notes as notes: no Markdown syntax is left.
     assert "|---" not in text and "| topic |" not in text and "\n> " not in text
     assert "Scores by topic" in text and "Mastery by topic" in text
+    # Answers that make more of the key score higher, in the report as in the grade.
+    mine = [t.grade["score"] for t in service.store.load(first.id).turns]
+    assert mine[2] > mine[0] and mine[2] >= 7, mine
     # Page 1, as a person would see it, kept for review (poppler's pdftoppm).
     artifacts = repo / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
