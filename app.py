@@ -238,7 +238,8 @@ def index_status(service: InterviewService) -> None:
 
 def waiting_for_index(service: InterviewService):
     """A spinner while a search waits for the background index check (nothing when ready)."""
-    if service.kb.index_state.usable:
+    # A failed build is not waited for: no spinner that promises a check.
+    if service.kb.index_state.status not in ("checking", "building"):
         return contextlib.nullcontext()
     return st.spinner("Waiting for the notes index, which is being checked in the background…")
 

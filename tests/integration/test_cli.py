@@ -67,8 +67,11 @@ def test_grade_by_question_id(tmp_path, fresh_data_dir):
     answer = tmp_path / "answer.txt"
     answer.write_text("Cosine similarity is the dot product of two vectors divided by the product "
                       "of their norms, so it measures the angle and ignores vector length.")
-    g = json.loads(run("grade", "--question-id", "q04-3f26e3", "--answer-file", str(answer),
-                       "--json", data_dir=fresh_data_dir).stdout)
+    proc = run("grade", "--question-id", "q04-3f26e3", "--answer-file", str(answer), "--json",
+               data_dir=fresh_data_dir)
+    g = json.loads(proc.stdout)
+    # No progress bar (weights, batches) on either stream unless asked: issue #19.
+    assert not any(bar in proc.stderr for bar in ("it/s", "%|", "Batches", "Loading weights"))
     assert g["grader"] == "offline" and g["status"] == "graded"
     assert 0 < g["score"] < 10 and g["covered"] and g["missing"]
     assert g["citations"][0]["source"].startswith("knowledge/notes/")
