@@ -2,6 +2,7 @@
 
     python -m evals.contradiction --json            # cross-validated figures only
     python -m evals.contradiction --write --json    # ... and refit the shipped model
+    python -m evals.contradiction --held-out --json # ... and check it on answers outside the fit
 
 Data: the project's own in-domain answers (`evals/data/indomain_answers.jsonl`
 and `indomain_natural.jsonl`, 108 held-out guide questions). The fluent-but-wrong
@@ -10,14 +11,20 @@ vague or natural answer is a point that must not be called contradicted.
 
 For each key point of each answer the offline grader's readings are taken
 (`JudgeGrader.readings`: the judge's whole-text contradiction and support, its
-most contradicting nearby sentence, the nearest sentence's cosine, the point's
-strength). A logistic model is cross-validated over 4 folds of questions (a
+most contradicting nearby sentence, the nearest sentence's cosine and its two
+logits, the point's strength, and how the judge reads the answer's other points:
+`interviewer.grading.contradiction.FEATURES`). A logistic model is cross-validated over 4 folds of questions (a
 question's answers are never in the fold that scores them). The threshold is
 the lowest probability at which at most `--max-false-flag` of the right
 answers (every level but wrong) get any point flagged, chosen on those
 cross-validated probabilities: one number tuned on the figures reported here.
 A point is flagged only when it is also not covered, and only when the judge's own
 contradiction head leans to "contradicted" on the whole answer, as in the grader.
+
+A second model on the point's own five readings is fitted and measured the
+same way; the grader uses it for keys of fewer than three points (a reference
+given as free text, every development row), where there are no other points
+to read.
 
 `--write` refits on all answers and writes `interviewer/grading/model/contradiction.json`
 with the data's sha256, the command, the seed and the cross-validated figures.
@@ -58,13 +65,41 @@ MAX_FALSE_FLAG = 0.01
 MIN_WHOLE_CONTRADICTION: float | None = None
 
 
-def collect(rows: list[dict]) -> list[dict]:
-    """Readings of every key point of every answer, with its label."""
+# Levels whose answers are wrong; every other level's answers are right ones.
+WRONG_LEVELS = ("wrong", "short_wrong")
+
+
+def knowledge_base():
+    """The project's question bank and keys."""
     from interviewer.config import load_settings
-    from interviewer.grading.judged import JudgeGrader
     from interviewer.knowledge import KnowledgeBase
 
-    kb = KnowledgeBase(load_settings())
+    return KnowledgeBase(load_settings())
+
+
+def held_out_rows(kb) -> list[dict]:
+    """Labelled answers neither model was fitted on, to check the fit from outside it.
+
+    The short typed answers to the eval's questions (`indomain_short.jsonl`), and
+    the short and natural training answers of fold 0's keys, which the shipped
+    judge never trained on (it trains without fold 0's keys).
+    """
+    from evals.indomain import SHORT
+    from evals.judge_calibration import key_fold
+
+    rows = read_jsonl(SHORT)
+    for name in ("grader_train_short.jsonl", "grader_train_natural.jsonl"):
+        rows += [dict(r, level=r.get("style") or "natural")
+                 for r in read_jsonl(Path(__file__).parent / "data" / name)
+                 if key_fold(kb.key_for(r["question_id"])) == 0]
+    return rows
+
+
+def collect(rows: list[dict], kb=None) -> list[dict]:
+    """Readings of every key point of every answer, with its label."""
+    from interviewer.grading.judged import JudgeGrader
+
+    kb = kb or knowledge_base()
     grader = JudgeGrader(kb.embedder)
     progress = Progress(len(rows), "reading")
     points = []
@@ -101,15 +136,15 @@ def figures(points: list[dict], probs: np.ndarray, threshold: float) -> dict:
         by_answer.setdefault(p["answer"], []).append(i)
     level_of = {p["answer"]: p["level"] for p in points}
     out: dict = {"threshold": round(threshold, 4)}
-    right = [a for a in by_answer if level_of[a] != "wrong"]
+    right = [a for a in by_answer if level_of[a] not in WRONG_LEVELS]
     out["right_answers_flagged"] = round(
         float(np.mean([flags[by_answer[a]].any() for a in right])), 4)
-    for level in ("strong", "partial", "natural", "vague"):
+    for level in sorted({level_of[a] for a in right}):
         answers = [a for a in right if level_of[a] == level]
         if answers:
             out[f"{level}_answers_flagged"] = round(
                 float(np.mean([flags[by_answer[a]].any() for a in answers])), 4)
-    wrong = [a for a in by_answer if level_of[a] == "wrong"]
+    wrong = [a for a in by_answer if level_of[a] in WRONG_LEVELS]
     out["wrong_answers_with_a_right_flag"] = round(
         float(np.mean([(flags & labels)[by_answer[a]].any() for a in wrong])), 4)
     out["contradicted_points_recall"] = round(float(flags[labels].mean()), 4)
@@ -138,7 +173,7 @@ def cross_validate(points: list[dict], features: tuple[str, ...], max_false_flag
         probs = np.where(whole >= floor, probs, 0.0)
     threshold = choose_threshold(points, probs, max_false_flag)
     out = figures(points, probs, threshold)
-    right = np.array([p["level"] != "wrong" for p in points])
+    right = np.array([p["level"] not in WRONG_LEVELS for p in points])
     out["point_auc_contradicted_vs_right_answers"] = round(
         roc_auc(np.r_[probs[y == 1], probs[right]],
                 np.r_[np.ones(int(y.sum())), np.zeros(int(right.sum()))]), 4)
@@ -174,34 +209,61 @@ def main(argv: list[str] | None = None) -> int:
                    help="whole-answer contradiction logit a point needs before it may be flagged "
                    f"('none': no floor; default {MIN_WHOLE_CONTRADICTION})")
     p.add_argument("--write", action="store_true", help="refit on all answers and ship it")
+    p.add_argument("--held-out", action="store_true",
+                   help="also measure the fitted models on labelled answers outside the fit "
+                   "(held_out_rows; adds about two minutes)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
-    from interviewer.grading.contradiction import FEATURES, MODEL_PATH, ContradictionModel
+    from interviewer.grading.contradiction import (FEATURES, MIN_POINTS_FOR_CONTEXT,
+                                                   MODEL_PATH, POINT_FEATURES,
+                                                   ContradictionModel)
 
     rows = [r for path in args.data for r in read_jsonl(path)]
     points = collect(rows)
     _, threshold, cv = cross_validate(points, FEATURES, args.max_false_flag, floor=args.floor)
+    # The model for keys too small for the answer-context readings, fitted and
+    # measured the same way on the point's own readings.
+    _, few_threshold, few_cv = cross_validate(points, POINT_FEATURES, args.max_false_flag,
+                                              floor=args.floor)
     result = {"data": [Path(d).name for d in args.data], "answers": len(rows),
               "points": len(points), "contradicted_points": sum(p["label"] for p in points),
               "folds": FOLDS, "seed": SEED, "max_false_flag": args.max_false_flag,
               "floor": args.floor,
-              "cross_validated": cv}
+              "cross_validated": cv,
+              "few_points": {"features": list(POINT_FEATURES), "cross_validated": few_cv}}
+    labels = np.array([p["label"] for p in points], dtype=float)
+    w, b = fit(matrix(points, FEATURES), labels)
+    few_w, few_b = fit(matrix(points, POINT_FEATURES), labels)
+    few = ContradictionModel(
+        weights=dict(zip(POINT_FEATURES, map(float, few_w))), bias=few_b,
+        threshold=few_threshold, min_whole_contradiction=args.floor,
+        meta={"used_for": f"keys of fewer than {MIN_POINTS_FOR_CONTEXT} points",
+              "cross_validated": few_cv})
+    model = ContradictionModel(
+        weights=dict(zip(FEATURES, map(float, w))), bias=b, threshold=threshold,
+        min_whole_contradiction=args.floor, few_points=few,
+        meta={"command": "python -m evals.contradiction --write",
+              "data": [{"file": Path(d).name, "sha256": sha256(Path(d))} for d in args.data],
+              "seed": SEED, "folds": FOLDS,
+              "threshold_rule": f"lowest threshold flagging at most {args.max_false_flag:.0%} "
+                                "of right answers, on cross-validated probabilities"
+                                + ("" if args.floor is None else
+                                   ", among points whose whole-answer contradiction logit "
+                                   f"is at least {args.floor}"),
+              "cross_validated": cv})
+    if args.held_out:
+        # The models fitted on all the answers above, on answers they never saw.
+        kb = knowledge_base()
+        held = held_out_rows(kb)
+        held_points = collect(held, kb)
+        probs = np.array([model.probability(p["readings"]) for p in held_points])
+        alone = np.array([1 / (1 + np.exp(-few.logit(p["readings"]))) for p in held_points])
+        result["held_out"] = {
+            "answers": len(held), "contradicted_points": int(sum(p["label"] for p in held_points)),
+            "model": figures(held_points, probs, threshold),
+            "point_readings_only": figures(held_points, alone, few_threshold)}
     if args.write:
-        x = matrix(points, FEATURES)
-        w, b = fit(x, np.array([p["label"] for p in points], dtype=float))
-        model = ContradictionModel(
-            weights=dict(zip(FEATURES, map(float, w))), bias=b, threshold=threshold,
-            min_whole_contradiction=args.floor,
-            meta={"command": "python -m evals.contradiction --write",
-                  "data": [{"file": Path(d).name, "sha256": sha256(Path(d))} for d in args.data],
-                  "seed": SEED, "folds": FOLDS,
-                  "threshold_rule": f"lowest threshold flagging at most {args.max_false_flag:.0%} "
-                                    "of right answers, on cross-validated probabilities"
-                                    + ("" if args.floor is None else
-                                       ", among points whose whole-answer contradiction logit "
-                                       f"is at least {args.floor}"),
-                  "cross_validated": cv})
         model.save(MODEL_PATH)
         result["written"] = str(MODEL_PATH)
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))

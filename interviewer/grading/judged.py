@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import features as F
-from .contradiction import ContradictionModel
+from .contradiction import ContradictionModel, add_answer_context
 from .judge import Judge, shared_judge, sigmoid
 from .models import ReferenceAnswer
 from .offline import COVERED_AT, PARTLY_AT, OfflineBase
@@ -151,9 +151,14 @@ class JudgeGrader(OfflineBase):
         for k, j in enumerate(judgements):
             margin = max(u[k].contradiction_logit - u[k].support_logit
                          for u in per_unit if u[k] is not None)
+            nearest = per_unit[int(np.argmax(cos[:, k]))] if len(per_unit) > 1 else per_unit[0]
             readings.append({"whole_contradiction": j.contradiction_logit,
                              "whole_support": j.support_logit, "sentence_margin": margin,
-                             "nearest_cosine": float(cos[:, k].max())})
+                             "nearest_cosine": float(cos[:, k].max()),
+                             "sentence_contradiction": max(
+                                 u[k].contradiction_logit for u in per_unit if u[k] is not None),
+                             "nearest_support": nearest[k].support_logit,
+                             "nearest_contradiction": nearest[k].contradiction_logit})
             # The quote is the sentence nearest the point in meaning: the model's
             # strongest sign is a sentence about the point that does not state it.
             # On the in-domain wrong answers it flags, that sentence and the one
@@ -161,6 +166,7 @@ class JudgeGrader(OfflineBase):
             # they differ, the nearest states the wrong claim in 12 of 13 (read by
             # hand), the other often belongs to another point.
             quotes.append(units[int(np.argmax(cos[:, k]))])
+        add_answer_context(readings)
         contradiction: list[float | None] = [None] * len(judgements)
 
         def credits(strengths: list[float]) -> list[float]:
