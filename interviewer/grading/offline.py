@@ -35,6 +35,12 @@ from .text import reference_points, sentences, truncate_words
 # A model answer outline is the explanation's opening sentences, whole, up to
 # about this many words: a paragraph an interviewer would accept, read in 30 s.
 OUTLINE_WORDS = 90
+# An answer shorter than this share of a full one (features.expected_words) that
+# earns no point is told why: the judge finds only 42% of the points a short
+# right answer states (evals.indomain, level short), and a one-line gist of a
+# point that packs several facts reads as not stating it. Short right answers
+# there run 12-50 words against about 90 expected; the strong ones all pass it.
+SHORT_ANSWER_SHARE = 0.4
 
 COVERED_AT = 0.5  # a key point's strength at or above this counts as covered
 PARTLY_AT = 0.25  # ... and at or above this, as partly covered
@@ -135,7 +141,7 @@ class OfflineBase(Grader):
             partly=[r.point for r in results if r.verdict == "partly"],
             missing=[r.point for r in results if r.verdict == "missing"],
             contradicted=contradicted,
-            feedback=self._feedback(ref, results, scores),
+            feedback=self._feedback(ref, results, scores, words=len(text.split())),
             follow_up=follow_up, follow_up_target=target, flags=flags, **base,
         )
 
@@ -248,13 +254,19 @@ class OfflineBase(Grader):
         return next((ev.n for ev in ref.evidence if ev.is_answer_key and ev.part == part), None)
 
     def _feedback(self, ref: ReferenceAnswer, results: list[KeyPointResult],
-                  scores: list[CriterionScore]) -> str:
+                  scores: list[CriterionScore], words: int | None = None) -> str:
         cite = self._key_points_citation(ref)
         mark = f" [{cite}]" if cite else ""
         covered = sum(r.verdict == "covered" for r in results)
         partly = sum(r.verdict == "partly" for r in results)
         parts = [f"You covered {covered} of {len(results)} key points{mark}"
                  + (f", and {partly} more in part." if partly else ".")]
+        expected = F.expected_words(ref)
+        if words is not None and not covered and words < SHORT_ANSWER_SHARE * expected:
+            parts.append(f"At {words} words the answer is short for this question (a full one "
+                         f"runs about {expected}): a point counts only where the answer states "
+                         "it, so a one-line summary of several points earns little, even when "
+                         "it is right. Spell each point out.")
         wrong = [r for r in results if r.verdict == "contradicted"]
         for r in wrong[:2]:
             said = f'You said "{truncate_words(r.matched, 30)}"' if r.matched else \

@@ -194,6 +194,19 @@ def test_a_one_line_gist_of_a_long_key_point_earns_credit(kb, grader):
     assert g.score >= 1.0, g.score
 
 
+def test_a_short_answer_that_earns_nothing_is_told_why(kb, grader):
+    # The grader misses most points a one-line gist states (issue #13, above); until it
+    # does not, the candidate reads why the score is low and what earns credit.
+    qid = "q05-30f061"
+    gist = grade(kb, grader, qid, "LoRA freezes the base weights and trains two small "
+                 "low-rank matrices per layer, so very few parameters are updated.")
+    assert not gist.covered
+    assert "At 19 words the answer is short for this question" in gist.feedback
+    assert "Spell each point out" in gist.feedback
+    full = grade(kb, grader, qid, PAIRS[qid]["right"])
+    assert "short for this question" not in full.feedback
+
+
 def test_a_correct_answer_about_prompt_injection_is_not_cut(kb, grader):
     answer = (
         "Prompt injection is when text the model reads contains instructions that override the "
