@@ -6,7 +6,8 @@
 With --replicas N (2 or more) the replicas share a throwaway PostgreSQL
 cluster and a `chroma run` server (evals/services.py), every profile is an
 account with a passphrase, sessions are spread over the replicas, and halfway
-through (half the answers graded) the first replica is killed with SIGKILL.
+through (as soon as one of its sessions has half its answers graded) the first
+replica is killed with SIGKILL.
 Its sessions then reload on another replica, as a proxy would send them, and
 carry on: the report says how many moved, whether each found its interview
 and answers there, and whether anything was lost.
@@ -172,11 +173,34 @@ STEP_MS = 5000
 class Failover:
     """The replicas, and which one was killed (set once, halfway)."""
 
-    def __init__(self, urls: list[str]):
+    def __init__(self, urls: list[str], kill=None, answers: int = 0):
         self.urls = urls
         self.victim: int | None = None
         self.interrupted: list[int] = []
         self.killed = asyncio.Event()
+        self.kill = kill
+        # The first replica dies as soon as one of its sessions has this many
+        # answers graded and more to give.
+        self.kill_after = max(1, answers // 2)
+        self.armed = False  # set once the warm-up sessions are done
+
+    def graded(self, url: str, graded: int, answers: int, results: dict) -> None:
+        """Called the moment a session's answer is graded: maybe kill the first replica.
+
+        It runs before that session sends its next answer, so the session is
+        surely mid-interview when its replica dies. A killer polling the count
+        of graded answers instead could fire just after a session's last answer
+        was graded and before the session noticed: counted interrupted, it had
+        nothing left to resume (seen once on a slow machine).
+        """
+        if not self.armed or self.kill is None or self.killed.is_set() \
+                or url != self.urls[0] or not self.kill_after <= graded < answers:
+            return
+        self.interrupted = [sid for sid, rec in results.items() if isinstance(sid, int)
+                            and rec.get("replica") == url and not rec.get("done")]
+        self.kill(0)
+        self.victim = 0
+        self.killed.set()
 
     def live_after(self, url: str) -> str:
         """Where a proxy sends a candidate whose replica died: the next live one."""
@@ -288,6 +312,8 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
             else:
                 rec["latencies"].append(time.monotonic() - start)
             k += 1
+            if failover:
+                failover.graded(url, k, answers, results)
         rec["done"] = True
         text = await page.inner_text("body")
         rec["foreign_in_page"] = sorted(
@@ -306,11 +332,12 @@ async def run_session(browser, url: str, sid: int, answers: int, results: dict,
 async def drive(urls: list[str], sessions: int, answers: int, timeout_ms: int,
                 kill=None) -> dict:
     """A warm-up session per replica (not counted), then all sessions at once, spread
-    over the replicas; `kill(i)` kills replica i once half the answers are graded."""
+    over the replicas; `kill(i)` kills replica i once one of its sessions has half its
+    answers graded (`Failover.graded`)."""
     from playwright.async_api import async_playwright
 
     results: dict = {}
-    failover = Failover(urls) if len(urls) > 1 else None
+    failover = Failover(urls, kill, answers) if len(urls) > 1 else None
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                            headless=True)
@@ -320,27 +347,13 @@ async def drive(urls: list[str], sessions: int, answers: int, timeout_ms: int,
                               profile_name=f"warm-up-{r}", failover=failover)
             results[f"warm_up_{r}"] = warm[90 + r]
 
-        async def killer() -> None:
-            total = sessions * answers
-            while sum(len(results.get(i, {}).get("latencies", [])) for i in range(sessions)) \
-                    < total / 2:
-                await asyncio.sleep(0.2)
-            # The sessions caught mid-interview: the ones that must resume elsewhere.
-            failover.interrupted = [i for i in range(sessions) if results.get(i, {}).get(
-                "replica") == urls[0] and not results[i].get("done")]
-            kill(0)
-            failover.victim = 0
-            failover.killed.set()
-
         tasks = [run_session(browser, urls[i % len(urls)], i, answers, results, timeout_ms,
                              failover=failover) for i in range(sessions)]
-        if failover and kill:
-            watcher = asyncio.ensure_future(killer())
-            await asyncio.gather(*tasks)
-            watcher.cancel()
+        if failover:
+            failover.armed = True
+        await asyncio.gather(*tasks)
+        if failover and failover.killed.is_set():
             results["interrupted"] = failover.interrupted
-        else:
-            await asyncio.gather(*tasks)
         await browser.close()
     return results
 
