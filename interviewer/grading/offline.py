@@ -141,7 +141,10 @@ class OfflineBase(Grader):
             partly=[r.point for r in results if r.verdict == "partly"],
             missing=[r.point for r in results if r.verdict == "missing"],
             contradicted=contradicted,
-            feedback=self._feedback(ref, results, scores, words=len(text.split())),
+            # An answer already flagged as off the question or a list of terms is
+            # told that; "short, even when it is right" would contradict the flag.
+            feedback=self._feedback(ref, results, scores, words=None if (
+                keyword_list or m.question_copy or m.off_topic) else len(text.split())),
             follow_up=follow_up, follow_up_target=target, flags=flags, **base,
         )
 

@@ -205,6 +205,11 @@ def test_a_short_answer_that_earns_nothing_is_told_why(kb, grader):
     assert "Spell each point out" in gist.feedback
     full = grade(kb, grader, qid, PAIRS[qid]["right"])
     assert "short for this question" not in full.feedback
+    # An answer about something else is told so, not that it may be right.
+    elsewhere = grade(kb, grader, qid, "Embeddings map text to vectors; we retrieve the nearest "
+                      "chunks from a vector index and add them to the prompt.")
+    assert any("does not address" in f for f in elsewhere.flags), elsewhere.flags
+    assert "short for this question" not in elsewhere.feedback
 
 
 def test_a_correct_answer_about_prompt_injection_is_not_cut(kb, grader):
