@@ -13,10 +13,11 @@ For each key point of each answer the offline grader's readings are taken
 (`JudgeGrader.readings`: the judge's whole-text contradiction and support, its
 most contradicting nearby sentence, the nearest sentence's cosine and its two
 logits, the point's strength, and how the judge reads the answer's other points:
-`interviewer.grading.contradiction.FEATURES`). A logistic model is cross-validated over 4 folds of questions (a
-question's answers are never in the fold that scores them). The threshold is
+`interviewer.grading.contradiction.FEATURES`). A logistic model is
+cross-validated over 4 folds of questions (a question's answers are never in
+the fold that scores them). The threshold is
 the lowest probability at which at most `--max-false-flag` of the right
-answers (every level but wrong) get any point flagged, chosen on those
+answers (every level but the wrong ones) get any point flagged, chosen on those
 cross-validated probabilities: one number tuned on the figures reported here.
 A point is flagged only when it is also not covered, and only when the judge's own
 contradiction head leans to "contradicted" on the whole answer, as in the grader.

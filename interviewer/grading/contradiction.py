@@ -6,10 +6,10 @@ at any threshold that spares right answers it flagged nothing. What gives a
 contradiction away is a combination: a sentence that is about the point (high
 cosine to it) yet does not state it (low strength and support), and that the
 judge reads as more contradicting than supporting it, in an answer whose other
-points the judge also reads as contradicted. This model weighs those readings. It is fitted by ``python -m evals.contradiction --write`` on the
-project's own in-domain answers, cross-validated by question, with the
-threshold chosen so that few right answers are ever flagged; it ships as
-``model/contradiction.json``.
+points the judge also reads as contradicted. This model weighs those readings.
+It is fitted by ``python -m evals.contradiction --write`` on the project's own
+in-domain answers, cross-validated by question, with the threshold chosen so
+that few right answers are ever flagged; it ships as ``model/contradiction.json``.
 """
 
 from __future__ import annotations
@@ -164,5 +164,5 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
     return w[:-1], float(w[-1])
 
 
-__all__ = ["ContradictionModel", "FEATURES", "MIN_POINTS_FOR_CONTEXT", "MODEL_PATH", "POINT_FEATURES",
-           "add_answer_context", "fit_logistic"]
+__all__ = ["ContradictionModel", "FEATURES", "MIN_POINTS_FOR_CONTEXT", "MODEL_PATH",
+           "POINT_FEATURES", "add_answer_context", "fit_logistic"]
