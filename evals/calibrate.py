@@ -249,7 +249,7 @@ class ReplayJudge:
                           support_logit=r["s"], contradiction_logit=r["c"], reference_logit=r["r"])
                 for r in rows]
 
-    def judge_texts(self, texts: list[str], points: list[str], subsets=None):
+    def judge_texts(self, texts: list[str], points: list[str], subsets=None, reference=True):
         """Recorded judgements for each whole text; sentences read against some of
         the points were never recorded and are asked live (as out-of-fold, above)."""
         from interviewer.grading.judge import shared_judge

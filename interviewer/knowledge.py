@@ -20,7 +20,8 @@ from .grading.models import Evidence, FollowUpProbe, ReferenceAnswer
 from .guide import GuideError, Question, classify, load_guide, normalize_text
 from .index import ASKED_AS, ChromaIndex, IndexReport, all_chunks
 from .index_check import CheckReport, check_index, repair_index
-from .notes import AnswerKey, NotesError, load_notes
+from .claims import claims_path, load_claims
+from .notes import AnswerKey, NotesError, attach_claims, load_notes
 
 # A key retrieved for a question it is not linked to is used only when the
 # questions are near-duplicates (same topic asked in another section).
@@ -116,6 +117,7 @@ class KnowledgeBase:
         self.questions: list[Question] = load_guide(settings.guide_path, self.guide_problems)
         self.by_id = {q.id: q for q in self.questions}
         self.notes = load_notes(settings.notes_dir, prefix=SOURCE_PREFIX)
+        attach_claims(self.notes.keys, load_claims(claims_path(settings.notes_dir)))
         self._keys = self.notes.by_question()
         self._index: ChromaIndex | None = None
         self._meta: dict[str, dict] | None = None
@@ -335,7 +337,7 @@ class KnowledgeBase:
             explanation=key.explanation, depth_signals=key.depth_signals,
             mistakes=key.mistakes, evidence=evidence, question_id=question.id,
             key_title=key.title, match=match, probes=_probes(key), point_roles=_roles(key),
-            related_pending=pending,
+            point_claims=key.claims, related_pending=pending,
         )
 
     def reference_for_text(self, text: str, kind: str | None = None) -> ReferenceAnswer:
@@ -358,7 +360,7 @@ class KnowledgeBase:
             question=text, kind=key.kind or kind, key_points=key.key_points,
             explanation=key.explanation, depth_signals=key.depth_signals, mistakes=key.mistakes,
             evidence=evidence, key_title=key.title, match="retrieved key", probes=_probes(key),
-            point_roles=_roles(key),
+            point_roles=_roles(key), point_claims=key.claims,
         )
 
     def follow_up_reference(self, base: ReferenceAnswer, follow_up: str,
@@ -368,7 +370,8 @@ class KnowledgeBase:
         probe = next((p for p in base.probes if p.question == follow_up), None)
         points = [probe.key] if probe else [target] if target else base.key_points
         return base.model_copy(update={"question": follow_up, "key_points": points,
-                                       "depth_signals": [], "point_roles": []})
+                                       "depth_signals": [], "point_roles": [],
+                                       "point_claims": []})
 
 
 def _roles(key: AnswerKey) -> list[str]:

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .claims import claims_for, claims_path, claims_warnings, load_claims
+
 ANSWER_KEY_PARTS = {
     "key points": "key_points",
     "explanation": "explanation",
@@ -76,6 +78,9 @@ class AnswerKey:
     probes: list[Probe] = field(default_factory=list)
     # Each key point's role, "core" or "supporting" (None where unmarked).
     roles: list[str | None] = field(default_factory=list)
+    # Each key point's atomic claims, from claims.json beside the notes (claims.py);
+    # empty when the file has none for this key's current points.
+    claims: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -290,6 +295,12 @@ def key_warnings(key: AnswerKey) -> list[str]:
     return out
 
 
+def attach_claims(keys: list[AnswerKey], table: dict[str, list[dict]]) -> None:
+    """Give each key the claims recorded for its current points (claims.py)."""
+    for key in keys:
+        key.claims = claims_for(key.key_points, table.get(key.question_ids[0]))
+
+
 def load_notes(root: str | Path, relative_to: str | Path | None = None,
                prefix: str | None = None) -> NotesCollection:
     """Parse every ``*.md`` under root except READMEs; skip and collect malformed entries.
@@ -334,8 +345,14 @@ def main(argv: list[str] | None = None) -> int:
         for err in col.errors:
             print(f"error: {err}")
             status = 1
+        # The claims file sits beside a notes folder; a single file is checked alone.
+        table = load_claims(claims_path(p)) if p.is_dir() else {}
         for key in col.keys:
-            for warning in key_warnings(key):
+            warnings = key_warnings(key)
+            if table:
+                warnings += claims_warnings(key.question_ids[0], key.key_points,
+                                            table.get(key.question_ids[0]))
+            for warning in warnings:
                 print(f"warning: {key.path}:{key.line}: {warning}")
                 status = 1
         print(f"{arg}: {len(col.keys)} answer keys, {len(col.notes)} notes")

@@ -60,7 +60,8 @@ def contradiction_lines(grade: Grade) -> list[str]:
     for item in grade.contradicted:
         quote = item.get("quote")
         said = f"You said: “{quote}”" if quote else "The answer states the opposite of"
-        out.append(f"{said} — the key holds: {item['point']}")
+        # The claim it contradicts when the key has claims, else the whole point.
+        out.append(f"{said} — the key holds: {item.get('claim') or item['point']}")
     return out
 
 

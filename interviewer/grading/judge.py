@@ -221,12 +221,15 @@ class Judge:
         return self.judge_texts([answer], points)[0]  # type: ignore[return-value]
 
     def judge_texts(self, texts: list[str], points: list[str],
-                    subsets: list[list[int] | None] | None = None
-                    ) -> list[list[Judgement | None]]:
+                    subsets: list[list[int] | None] | None = None,
+                    reference: bool = True) -> list[list[Judgement | None]]:
         """Judge key points against each text (an answer, its sentences), one run per text.
 
         ``subsets[t]`` names the points text t is read against (None: all of
-        them); a point a text was not read against gets None there.
+        them); a point a text was not read against gets None there. Without
+        ``reference`` the points are not read against themselves (their
+        ``reference_logit`` is NaN): one run per new point saved where nothing
+        needs it.
         """
         subsets = subsets or [None] * len(texts)
         chosen = [list(range(len(points))) if sub is None else sorted(sub) for sub in subsets]
@@ -239,7 +242,8 @@ class Judge:
         groups = [[[sub[i] for i in g] for g in _groups([point_ids[k] for k in sub], room)]
                   if sub else [] for sub in chosen]
         # The points' self-scores join the same call the first time a key is seen.
-        fresh = [i for i, p in enumerate(points) if p not in self._self_scores]
+        fresh = [i for i, p in enumerate(points) if p not in self._self_scores] \
+            if reference else []
         pairs = [(w, [point_ids[k] for k in g])
                  for ws, gs in zip(windows, groups) for w in ws for g in gs]
         pairs += [(point_ids[i], [point_ids[i]]) for i in fresh]
@@ -261,7 +265,8 @@ class Judge:
                                    contradiction=float(sigmoid(best[k, 1])),
                                    support_logit=float(best[k, 0]),
                                    contradiction_logit=float(best[k, 1]),
-                                   reference_logit=self._self_scores[points[k]])
+                                   reference_logit=self._self_scores[points[k]]
+                                   if reference else float("nan"))
             results.append(row)
         return results
 

@@ -179,10 +179,37 @@ class JudgeGrader(OfflineBase):
         m = self._embed_measure(ref, text, extra_features=extra, credits=credits,
                                 unassigned_credit=1.0, full_coverage_share=lambda n: 1.0)
         judged = [{"contradiction": c, "readings": r} for c, r in zip(contradiction, readings)]
-        for k, (s, c) in enumerate(zip(m.point_strength, contradiction)):
-            if self.verdict(s, c) == "contradicted":
-                judged[k]["quote"] = quotes[k]
+        wrong = [k for k, (s, c) in enumerate(zip(m.point_strength, contradiction))
+                 if self.verdict(s, c) == "contradicted"]
+        for k, claim in zip(wrong, self.contradicted_claims(ref, whole, wrong)):
+            judged[k]["quote"] = quotes[k]
+            if claim:
+                judged[k]["claim"] = claim
         return m, judged
+
+    def contradicted_claims(self, ref: ReferenceAnswer, text: str,
+                            points: list[int]) -> list[str | None]:
+        """For each contradicted point, its atomic claim (interviewer/claims.py) the judge
+        reads the answer as most contradicting: what the feedback says the key holds.
+
+        A point often packs several facts, and "the key holds: <the whole point>"
+        leaves the candidate to find which one they got wrong. Only contradicted
+        points are read, so a grade without a contradiction costs nothing more.
+        None where the key has no claims for its current points.
+        """
+        claims = ref.point_claims if len(ref.point_claims) == len(ref.key_points) else []
+        if not claims or not points:
+            return [None] * len(points)
+        flat = [c for k in points for c in claims[k]]
+        read = self.judge.judge_texts([text], flat, reference=False)[0]
+        out, n = [], 0
+        for k in points:
+            logits = [j.contradiction_logit for j in read[n:n + len(claims[k])]]
+            n += len(claims[k])
+            # The claim read as most contradicted, not the widest margin over its
+            # support: a claim the answer never mentions has low support too.
+            out.append(claims[k][int(np.argmax(logits))])
+        return out
 
     def readings(self, ref: ReferenceAnswer, text: str) -> list[dict[str, float]]:
         """The contradiction model's inputs for each key point (for evals.contradiction)."""

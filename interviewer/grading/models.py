@@ -52,6 +52,8 @@ class ReferenceAnswer(BaseModel):
     level: str = "mid"
     # Each key point's role, "core" or "supporting" (empty: unmarked, weighted by order).
     point_roles: list[str] = Field(default_factory=list)
+    # Each key point's atomic claims (interviewer/claims.py; empty: none recorded).
+    point_claims: list[list[str]] = Field(default_factory=list)
     # Related notes were left out because the index was still being built.
     related_pending: bool = False
 
@@ -80,6 +82,8 @@ class KeyPointResult(BaseModel):
     verdict: Verdict | None = None  # None on grades stored before verdicts existed
     contradiction: float | None = Field(default=None, ge=0, le=1)
     role: str | None = None  # "core" or "supporting" when the key marks it
+    # For a contradicted point with claims: the claim the answer most contradicts.
+    held: str | None = None
 
 
 class Grade(BaseModel):

@@ -131,8 +131,9 @@ class OfflineBase(Grader):
                                                          m.point_match))]
         for r, role in zip(results, ref.point_roles):
             r.role = role
-        contradicted = [{"point": r.point, "quote": r.matched} for r in results
-                        if r.verdict == "contradicted"]
+        contradicted = [{"point": r.point, "quote": r.matched,
+                         **({"claim": r.held} if r.held else {})}
+                        for r in results if r.verdict == "contradicted"]
         target, follow_up = self._follow_up(ref, results)
         return Grade(
             status="graded", score=round(float(np.clip(score, 0, 10)), 1), criteria=scores,
@@ -165,7 +166,9 @@ class OfflineBase(Grader):
                               strength=round(float(strength), 3), matched=shown,
                               citation=cite, verdict=verdict,
                               contradiction=None if contradiction is None
-                              else round(float(contradiction), 3))
+                              else round(float(contradiction), 3),
+                              held=judged.get("claim") if verdict == "contradicted"
+                              and judged else None)
 
     def verdict(self, strength: float, contradiction: float | None) -> str:
         """covered, partly, missing or contradicted."""
@@ -274,7 +277,10 @@ class OfflineBase(Grader):
         for r in wrong[:2]:
             said = f'You said "{truncate_words(r.matched, 30)}"' if r.matched else \
                 "The answer states the opposite of a key point"
-            parts.append(f"{said}, but the key holds: {truncate_words(r.point, 40)}{mark}")
+            # The one claim of the point that the answer contradicts says it more
+            # plainly than a point that packs several facts.
+            parts.append(f"{said}, but the key holds: {truncate_words(r.held or r.point, 40)}"
+                         f"{mark}")
         if len(wrong) > 2:
             parts.append(f"{len(wrong) - 2} more statements contradict the key.")
         # The missing points are listed under the feedback (the card's Missing

@@ -118,6 +118,13 @@ def test_a_flagged_wrong_claim_is_quoted_beside_what_the_key_holds(repo, kb, gra
     assert wrong.contradicted and not right.contradicted
     quoted = [item for item in wrong.contradicted if "keep their own memory" in item["quote"]]
     assert quoted and "stateless" in quoted[0]["point"]
+    # The feedback names the one claim of that point the answer contradicts
+    # (knowledge/claims.json), not the whole point with its second fact.
+    assert quoted[0]["claim"] == "LLMs are stateless between calls."
+    assert f'the key holds: {quoted[0]["claim"]}' in wrong.feedback
+    key = kb.key_for(QUOTED)
+    assert all(item["claim"] in key.claims[key.key_points.index(item["point"])]
+               for item in wrong.contradicted)
     assert 'You said "' in wrong.feedback and "the key holds" in wrong.feedback
     assert wrong.score <= 3.0 < 7.0 <= right.score
 

@@ -197,3 +197,48 @@ def test_sources_are_named_under_the_prefix_not_the_folders_location(tmp_path):
     (tmp_path / "somewhere" / "sub" / "a.md").write_text(GOOD)
     col = load_notes(tmp_path / "somewhere", prefix="knowledge/notes")
     assert col.keys[0].path == "knowledge/notes/sub/a.md"
+
+
+def test_every_shipped_key_point_has_atomic_claims_written_for_its_current_text(repo, shipped):
+    from interviewer.claims import claims_path, claims_warnings, load_claims
+
+    _, notes = shipped
+    table = load_claims(claims_path(repo / "knowledge" / "notes"))
+    found = {f"{k.path}:{k.line}": w for k in notes.keys
+             if (w := claims_warnings(k.question_ids[0], k.key_points,
+                                      table.get(k.question_ids[0])))}
+    assert not found, list(found.items())[:5]
+    # A point of several facts is split: the claims are not the points copied.
+    points = sum(len(k.key_points) for k in notes.keys)
+    claims = sum(len(e["claims"]) for entry in table.values() for e in entry)
+    assert claims >= 2 * points, (claims, points)
+
+
+def test_the_knowledge_base_hands_each_point_its_claims(kb):
+    qid = "q05-30f061"  # Explain LoRA in detail
+    ref = kb.reference_for(kb.by_id[qid])
+    assert len(ref.point_claims) == len(ref.key_points)
+    assert all(ref.point_claims) and len(ref.point_claims[0]) >= 2
+    # A follow-up is graded against another key; the claims stay with their points.
+    follow = kb.follow_up_reference(ref, "What does B start at?", ref.key_points[2])
+    assert follow.point_claims == []
+
+
+def test_a_point_edited_without_its_claims_is_reported_and_read_without_them(tmp_path, capsys):
+    from interviewer.claims import claims_for, save_claims
+    from interviewer.notes import main
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "k.md").write_text(GOOD)
+    key = parse_notes(GOOD, "x.md")[0][0]
+    entry = [{"point": p, "claims": [p]} for p in key.key_points]
+    save_claims(tmp_path / "claims.json", {key.question_ids[0]: entry})
+    assert main([str(notes)]) == 0
+    assert claims_for(key.key_points, entry) == [[p] for p in key.key_points]
+    edited = GOOD.replace("It costs index size.", "It costs index size and write time.")
+    (notes / "k.md").write_text(edited)
+    capsys.readouterr()
+    assert main([str(notes)]) == 1
+    assert "key point 3 changed since its claims were written" in capsys.readouterr().out
+    assert claims_for(parse_notes(edited, "x.md")[0][0].key_points, entry) == []
