@@ -31,12 +31,27 @@ def claims_path(notes_dir: str | Path) -> Path:
     return Path(notes_dir).parent / CLAIMS_FILE
 
 
-def load_claims(path: str | Path) -> dict[str, list[dict]]:
-    """Key id -> [{"point": text, "claims": [...]}, ...]; empty when there is no file."""
+def load_claims(path: str | Path, problems: list[str] | None = None) -> dict[str, list[dict]]:
+    """Key id -> [{"point": text, "claims": [...]}, ...]; empty when there is no file.
+
+    A malformed file is reported in `problems` and read as empty: the grades
+    stay the same without claims, so a bad edit must not stop the app.
+    """
     path = Path(path)
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))["keys"]
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))["keys"]
+        if not isinstance(table, dict) or not all(
+                isinstance(e, list) and all(isinstance(x, dict) for x in e)
+                for e in table.values()):
+            raise ValueError("'keys' must map key ids to lists of {point, claims}")
+        return table
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        if problems is not None:
+            problems.append(f"{path.name} is not a valid claims file ({exc}); "
+                            "every key is read without claims")
+        return {}
 
 
 def save_claims(path: str | Path, table: dict[str, list[dict]]) -> None:

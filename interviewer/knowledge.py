@@ -20,7 +20,7 @@ from .grading.models import Evidence, FollowUpProbe, ReferenceAnswer
 from .guide import GuideError, Question, classify, load_guide, normalize_text
 from .index import ASKED_AS, ChromaIndex, IndexReport, all_chunks
 from .index_check import CheckReport, check_index, repair_index
-from .claims import claims_path, load_claims
+from .claims import CLAIMS_FILE, claims_path, load_claims
 from .notes import AnswerKey, NotesError, attach_claims, load_notes
 
 # A key retrieved for a question it is not linked to is used only when the
@@ -117,7 +117,11 @@ class KnowledgeBase:
         self.questions: list[Question] = load_guide(settings.guide_path, self.guide_problems)
         self.by_id = {q.id: q for q in self.questions}
         self.notes = load_notes(settings.notes_dir, prefix=SOURCE_PREFIX)
-        attach_claims(self.notes.keys, load_claims(claims_path(settings.notes_dir)))
+        claim_problems: list[str] = []
+        attach_claims(self.notes.keys, load_claims(claims_path(settings.notes_dir),
+                                                   claim_problems))
+        self.notes.errors += [NotesError(message, f"knowledge/{CLAIMS_FILE}", 1)
+                              for message in claim_problems]
         self._keys = self.notes.by_question()
         self._index: ChromaIndex | None = None
         self._meta: dict[str, dict] | None = None

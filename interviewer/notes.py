@@ -346,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}")
             status = 1
         # The claims file sits beside a notes folder; a single file is checked alone.
-        table = load_claims(claims_path(p)) if p.is_dir() else {}
+        problems: list[str] = []
+        table = load_claims(claims_path(p), problems) if p.is_dir() else {}
+        for problem in problems:
+            print(f"error: {claims_path(p)}: {problem}")
+            status = 1
         for key in col.keys:
             warnings = key_warnings(key)
             if table:

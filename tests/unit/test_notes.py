@@ -242,3 +242,33 @@ def test_a_point_edited_without_its_claims_is_reported_and_read_without_them(tmp
     assert main([str(notes)]) == 1
     assert "key point 3 changed since its claims were written" in capsys.readouterr().out
     assert claims_for(parse_notes(edited, "x.md")[0][0].key_points, entry) == []
+
+
+def test_a_broken_claims_file_is_reported_and_read_as_no_claims(tmp_path, capsys):
+    from interviewer.claims import load_claims
+    from interviewer.notes import main
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "k.md").write_text(GOOD)
+    (tmp_path / "claims.json").write_text('{"keys": {"q04-aaaaaa": [oops')
+    problems: list[str] = []
+    assert load_claims(tmp_path / "claims.json", problems) == {}
+    assert problems and "not a valid claims file" in problems[0]
+    assert main([str(notes)]) == 1
+    assert "claims.json" in capsys.readouterr().out
+
+
+def test_the_knowledge_base_loads_with_a_broken_claims_file_and_reports_it(tmp_path, repo):
+    import shutil
+
+    from interviewer.config import load_settings
+    from interviewer.knowledge import KnowledgeBase
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(repo / "knowledge" / "notes", knowledge / "notes")
+    shutil.copy(repo / "knowledge" / "guide.md", knowledge / "guide.md")
+    (knowledge / "claims.json").write_text("not json", encoding="utf-8")
+    kb = KnowledgeBase(load_settings(data_dir=tmp_path / "data", knowledge_dir=knowledge))
+    assert any("claims.json" in str(p) for p in kb.problems)
+    assert kb.key_for("q05-30f061").claims == [] and kb.key_for("q05-30f061").key_points
