@@ -518,7 +518,11 @@ def render_feedback(grade: Grade, key: str) -> None:
                  "**Missing** :gray[(no key point found in the answer)]")
     lines += [f":red[:material/cancel:] {safe_markdown(p)}" for p in missing]
     if not missing:
-        lines.append(":gray[No core point missing.]")
+        # A point the answer contradicts is not "missing", but "no core point
+        # missing" under an answer that got them wrong read as praise.
+        lines.append(":gray[No core point missing.]" if not grade.contradicted else
+                     f":gray[None left out, but the answer contradicts {len(grade.contradicted)} "
+                     "(quoted above).]")
     if more_missing:
         lines.append(f":gray[and {len(more_missing)} more, under Details]")
     # One Markdown block: Streamlit puts a gap between elements, and a card of

@@ -49,6 +49,8 @@ def test_a_fluent_but_wrong_answer_scores_low_in_the_browser(
             score = float(re.match(r"\s*([\d.]+)\s*/\s*10", metric).group(1))
             assert score <= 3.5, metric
             expect(page.get_by_text(re.compile(r"^Missing")).first).to_be_visible()
+            # Contradicted points are not "missing", and the card must not read as praise.
+            expect(page.get_by_text("No core point missing.")).to_have_count(0)
             # The sentence that gives models their own memory, against the key's "stateless".
             quote = page.get_by_text(re.compile(r"You said.{0,3}Modern LLMs actually keep "
                                                 r"their own memory")).first
