@@ -73,7 +73,7 @@ def claims_for(key_points: list[str], entry: list[dict] | None) -> list[list[str
     return [list(e["claims"]) for e in entry]
 
 
-def claims_warnings(key_id: str, key_points: list[str], entry: list[dict] | None) -> list[str]:
+def claims_warnings(key_points: list[str], entry: list[dict] | None) -> list[str]:
     """What is wrong with a key's claims: missing, stale, empty or not atomic."""
     if not entry:
         return [f"has no claims in {CLAIMS_FILE}"]

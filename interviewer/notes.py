@@ -354,8 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         for key in col.keys:
             warnings = key_warnings(key)
             if table:
-                warnings += claims_warnings(key.question_ids[0], key.key_points,
-                                            table.get(key.question_ids[0]))
+                warnings += claims_warnings(key.key_points, table.get(key.question_ids[0]))
             for warning in warnings:
                 print(f"warning: {key.path}:{key.line}: {warning}")
                 status = 1

@@ -205,8 +205,7 @@ def test_every_shipped_key_point_has_atomic_claims_written_for_its_current_text(
     _, notes = shipped
     table = load_claims(claims_path(repo / "knowledge" / "notes"))
     found = {f"{k.path}:{k.line}": w for k in notes.keys
-             if (w := claims_warnings(k.question_ids[0], k.key_points,
-                                      table.get(k.question_ids[0])))}
+             if (w := claims_warnings(k.key_points, table.get(k.question_ids[0])))}
     assert not found, list(found.items())[:5]
     # A point of several facts is split: the claims are not the points copied.
     points = sum(len(k.key_points) for k in notes.keys)
