@@ -70,9 +70,10 @@ def test_two_concurrent_builds_on_an_empty_folder_leave_a_sound_index(tmp_path, 
         assert p.returncode == 0, err
         assert "Traceback" not in err
     reports = [json.loads(out) for out, _ in outs]
-    # One built, the other waited (and said for whom), then found nothing left to do.
+    # One built; the other found nothing left to do. Whether the second had to wait depends
+    # on how long its imports took (CI once saw it start after the first had finished), so
+    # the waiting message is asserted by the deterministic test below, not here.
     assert sorted(r["added"] for r in reports) == [0, reports[0]["total"]]
-    assert any("in use by pid" in err for _, err in outs)
     assert all(r["check"]["ok"] for r in reports)
     check = run("index", "--check", "--json", knowledge=knowledge, data=data)
     assert check.returncode == 0, check.stderr
