@@ -66,8 +66,8 @@ PAIRS = {
 OPEN_13 = pytest.mark.xfail(strict=True, reason="issue #13, open: at the threshold that keeps "
                             "false flags on right answers at 1%, the contradiction model "
                             "(evals.contradiction) quotes three in five of the in-domain fluent "
-                            "wrong answers but few written otherwise; these three are not among "
-                            "them")
+                            "wrong answers but few written otherwise; the HNSW one is not among "
+                            "them (the LoRA and RAG ones are, since the fifth judge)")
 
 
 def grade(kb, grader, qid, answer):
@@ -91,7 +91,8 @@ def test_fluent_but_wrong_scores_low_and_a_right_answer_well_above(kb, grader, q
     assert not right.contradicted
 
 
-@pytest.mark.parametrize("qid", [pytest.param(q, marks=OPEN_13) for q in PAIRS])
+@pytest.mark.parametrize("qid", [pytest.param(q, marks=OPEN_13) if q == "q04-144845" else q
+                                 for q in PAIRS])
 def test_the_wrong_claim_of_a_fluent_but_wrong_answer_is_quoted(kb, grader, qid):
     wrong = grade(kb, grader, qid, PAIRS[qid]["wrong"])
     assert wrong.contradicted, "a contradicted key point must be reported"
