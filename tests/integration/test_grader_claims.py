@@ -130,6 +130,18 @@ def test_a_flagged_wrong_claim_is_quoted_beside_what_the_key_holds(repo, kb, gra
     assert wrong.score <= 3.0 < 7.0 <= right.score
 
 
+def test_what_the_key_holds_is_about_the_quoted_sentence(repo, kb, grader):
+    """The claim set against a quote is the one that sentence contradicts, not one another
+    wrong sentence of the answer contradicts: a candidate told they stripped headings
+    from chunks reads what the key says about headings."""
+    qid = "q04-212674"  # chunk context: its wrong answer strips titles and headings
+    wrong = grade(kb, grader, qid, indomain_answer(repo, qid, "wrong"))
+    quoted = [item for item in wrong.contradicted
+              if "Headings and titles should be stripped" in item["quote"]]
+    assert quoted, wrong.contradicted
+    assert "headings" in quoted[0]["claim"].lower()
+
+
 def test_covered_means_an_answer_sentence_states_it(kb, grader):
     qid = "q05-30f061"
     right = grade(kb, grader, qid, PAIRS[qid]["right"])
