@@ -43,17 +43,24 @@ FEATURES = EMBEDDING_FEATURES
 # With --oof, the contradiction threshold is chosen on the judge's held-out
 # judgements (evals.judge_calibration.contradiction_threshold) and written into
 # the calibration; a point also has to be not covered to count as contradicted.
-# (name, features, mohler weight, hand-written pairs in the fit): the first ships,
-# chosen as the best on the development figures (Mohler r, then Beetle AUC).
+# (name, features, mohler weight, hand-written pairs in the fit, full strength at): the
+# first ships, chosen as the best on the development figures (Mohler r, then Beetle AUC).
+# "Full strength at" is the quantile of the correct answers' predictions at which a
+# point reaches full strength (None: the band's top, their mean). At the mean, 56% of
+# Mohler answers sat at full strength, so a good answer and a perfect one scored alike.
+BASE = ["js", "jc", "bsr", "bsp", "cos", "lex"]
 JUDGE_VARIANTS = [
-    ("judge + embeddings, Mohler x4", ["js", "jc", "bsr", "bsp", "cos", "lex"], 4.0, False),
-    ("judge + embeddings, Mohler x16, hand-written pairs in the fit",
-     ["js", "jc", "bsr", "bsp", "cos", "lex"], 16.0, True),
-    ("judge + embeddings, Mohler x16", ["js", "jc", "bsr", "bsp", "cos", "lex"], 16.0, False),
+    ("judge + embeddings, Mohler x4, full strength at q75 of correct answers", BASE, 4.0,
+     False, 0.75),
+    ("judge + embeddings, Mohler x4", BASE, 4.0, False, None),
+    ("judge + embeddings, Mohler x4, full strength at q90 of correct answers", BASE, 4.0,
+     False, 0.90),
+    ("judge + embeddings, Mohler x16, hand-written pairs in the fit", BASE, 16.0, True, None),
+    ("judge + embeddings, Mohler x16", BASE, 16.0, False, None),
     ("judge + embeddings + normalised, Mohler x16",
-     ["js", "jn", "jc", "bsr", "bsp", "cos", "lex"], 16.0, False),
-    ("judge only", ["js", "jc"], 16.0, False),
-    ("embeddings only (no judge)", ["bsr", "bsp", "cos", "lex"], 16.0, False),
+     ["js", "jn", "jc", "bsr", "bsp", "cos", "lex"], 16.0, False, None),
+    ("judge only", ["js", "jc"], 16.0, False, None),
+    ("embeddings only (no judge)", ["bsr", "bsp", "cos", "lex"], 16.0, False, None),
 ]
 
 
@@ -73,12 +80,16 @@ def fit_ridge(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> tupl
     return coef, float(mean_y - mean_x @ coef)
 
 
-def make_calibration(X, y, coef, bias, features, floor: bool = False):
+def make_calibration(X, y, coef, bias, features, floor: bool = False,
+                     full_at: float | None = None):
     """A Calibration whose strength band spans wrong-to-right predictions.
 
     With `floor`, the band starts at 0: a predicted human score is only
     stretched at the top (a point stated as well as typical correct answers
     state it is full strength), which keeps the ranking of weak answers.
+    With `full_at`, a point reaches full strength only at that quantile of the
+    correct answers' predictions (the band's top is their mean); the strength
+    where a point counts as covered stays where the band puts it.
     """
     from interviewer.grading.features import Calibration
 
@@ -86,9 +97,12 @@ def make_calibration(X, y, coef, bias, features, floor: bool = False):
     lo = float(np.mean(pred[y <= 0.2])) if (y <= 0.2).any() else float(pred.min())
     lo = 0.0 if floor else lo
     # A point stated as well as a typical fully correct answer states it is full strength.
-    hi = float(np.mean(pred[y >= 0.9])) if (y >= 0.9).any() else float(pred.max())
-    return Calibration(weights=dict(zip(features, map(float, coef))), bias=bias,
-                       meta={"band": [round(lo, 4), round(hi, 4)]})
+    right = pred[y >= 0.9]
+    hi = float(np.mean(right)) if len(right) else float(pred.max())
+    meta = {"band": [round(lo, 4), round(hi, 4)]}
+    if full_at is not None and len(right):
+        meta["full_at"] = round(max(float(np.quantile(right, full_at)), hi), 4)
+    return Calibration(weights=dict(zip(features, map(float, coef))), bias=bias, meta=meta)
 
 
 def load_rows(paths: list[str]) -> tuple[list[dict], list[str]]:
@@ -381,7 +395,7 @@ def judge_main(args) -> dict:
         folds = np.array([question_fold(r["dataset"], "sub:" + str(r["question_id"]))
                           for r in rows])
 
-    def fit(idx, features, mohler_weight, with_pairs):
+    def fit(idx, features, mohler_weight, with_pairs, full_at):
         X = np.array([[uq_feats[i][f] for f in features] for i in idx])
         yy = y[idx]
         w = np.array([mohler_weight if rows[i]["dataset"] == "mohler" else 1.0 for i in idx])
@@ -393,7 +407,7 @@ def judge_main(args) -> dict:
         # The band starts where typical wrong answers land: a key point stated no
         # better than a wrong answer states it earns nothing, so credit cannot pile
         # up from points an answer never makes (issue #13: "3 of 7 gives 8.7").
-        return make_calibration(X, yy, coef, bias, features)
+        return make_calibration(X, yy, coef, bias, features, full_at=full_at)
 
     def grade_with(cal, idx, split):
         cal.meta["contradicted_at"] = threshold["at"]
@@ -403,32 +417,33 @@ def judge_main(args) -> dict:
     variants = JUDGE_VARIANTS if not args.only_first else JUDGE_VARIANTS[:1]
     report: dict = {"grader": "offline (claim judge)", "folds": FOLDS, "variants": [],
                     "contradiction_threshold": threshold}
-    for name, features, mohler_weight, with_pairs in variants:
+    for name, features, mohler_weight, with_pairs, full_at in variants:
         pred = np.full(len(rows), np.nan)
         for f in range(FOLDS):
             train = np.where(have & (folds != f))[0]
             test = np.where(have & (folds == f))[0]
             # A fold is graded only by a calibration fitted on other folds' rows.
             if len(test) and len(train):
-                pred[test] = grade_with(fit(train, features, mohler_weight, with_pairs), test, "uq")
+                cal = fit(train, features, mohler_weight, with_pairs, full_at)
+                pred[test] = grade_with(cal, test, "uq")
         ok = ~np.isnan(pred)
         entry = {"name": name, "features": features, "mohler_weight": mohler_weight,
-                 "hand_written_pairs": with_pairs,
+                 "hand_written_pairs": with_pairs, "full_strength_at": full_at,
                  "unseen_questions": report_by_dataset([rows[i] for i in np.where(ok)[0]],
                                                        [names[i] for i in np.where(ok)[0]],
                                                        pred[ok], y[ok])}
         ua_idx = np.array([i for i in range(len(rows)) if ua_feats[i] is not None])
         train = np.where(have & np.array([not r["ua"] for r in rows]))[0]
         if len(ua_idx) and len(train):
-            ua_pred = grade_with(fit(train, features, mohler_weight, with_pairs), ua_idx, "ua")
+            ua_pred = grade_with(fit(train, features, mohler_weight, with_pairs, full_at), ua_idx, "ua")
             entry["unseen_answers"] = report_by_dataset([rows[i] for i in ua_idx],
                                                         [names[i] for i in ua_idx], ua_pred,
                                                         y[ua_idx])
         report["variants"].append(entry)
         print(json.dumps(entry), file=sys.stderr)
 
-    name, features, mohler_weight, with_pairs = variants[0]
-    calibration = fit(np.where(have)[0], features, mohler_weight, with_pairs)
+    name, features, mohler_weight, with_pairs, full_at = variants[0]
+    calibration = fit(np.where(have)[0], features, mohler_weight, with_pairs, full_at)
     calibration.meta.update({
         "contradicted_at": threshold["at"],
         "contradiction_threshold": {k: v for k, v in threshold.items() if k != "grid"},
@@ -444,7 +459,8 @@ def judge_main(args) -> dict:
         + f" --oof {args.oof} --write",
     })
     report["shipped"] = {"weights": calibration.weights, "bias": calibration.bias,
-                         "band": calibration.meta["band"]}
+                         "band": calibration.meta["band"],
+                         "full_at": calibration.meta.get("full_at")}
     if args.write:
         calibration.save(CALIBRATION_PATH)
         report["written"] = str(CALIBRATION_PATH)

@@ -318,4 +318,14 @@ class Calibration:
         z = self.bias + sum(w * features[name] for name, w in self.weights.items())
         # The fit predicts a 0..1 human score; stretch its useful band to 0..1.
         lo, hi = self.meta.get("band", [0.0, 1.0])
-        return float(np.clip((z - lo) / (hi - lo), 0.0, 1.0))
+        strength = (z - lo) / (hi - lo)
+        full_at = self.meta.get("full_at")
+        if full_at is not None and strength > 0.5:
+            # Above "covered" (0.5) the rise to full strength is stretched up to
+            # `full_at`: at the band's top (the mean prediction of fully correct
+            # answers) 56% of Mohler answers saturated, so a good answer and a
+            # perfect one scored alike. Below 0.5 nothing changes, so verdicts
+            # and the contradiction model (which reads strength) are unaffected.
+            mid = (lo + hi) / 2
+            strength = 0.5 + 0.5 * (z - mid) / (full_at - mid)
+        return float(np.clip(strength, 0.0, 1.0))

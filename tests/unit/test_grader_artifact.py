@@ -66,6 +66,26 @@ def test_calibration_was_fitted_out_of_fold(repo):
     assert {"mohler_dev", "beetle_train"} <= set(cv)
 
 
+def test_full_strength_is_stretched_above_covered_and_nothing_changes_below():
+    from interviewer.grading.features import Calibration
+    from interviewer.grading.offline import COVERED_AT, PARTLY_AT
+
+    plain = Calibration(weights={"x": 1.0}, bias=0.0, meta={"band": [0.4, 0.8]})
+    knee = Calibration(weights={"x": 1.0}, bias=0.0, meta={"band": [0.4, 0.8], "full_at": 1.0})
+    below = [0.3, 0.45, 0.5, 0.55, 0.6]
+    # Verdicts (and the contradiction model, which reads strength) see the same numbers.
+    assert [knee.point_strength({"x": z}) for z in below] == \
+        [plain.point_strength({"x": z}) for z in below]
+    assert plain.point_strength({"x": 0.5}) == pytest.approx(PARTLY_AT)
+    assert plain.point_strength({"x": 0.6}) == pytest.approx(COVERED_AT)
+    # Above covered, a point stated as well as the average correct answer is no longer
+    # full strength: a better statement still earns more.
+    assert plain.point_strength({"x": 0.8}) == plain.point_strength({"x": 0.9}) == 1.0
+    assert knee.point_strength({"x": 0.8}) == pytest.approx(0.75)
+    assert knee.point_strength({"x": 0.8}) < knee.point_strength({"x": 0.9}) < 1.0
+    assert knee.point_strength({"x": 1.2}) == 1.0
+
+
 def test_in_domain_eval_questions_never_train_the_judge(repo):
     from evals.grader_data import load_authored
     from evals.splits import eval_question_ids
