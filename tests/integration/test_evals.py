@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,24 @@ def test_intents_eval_reports_every_set(fresh_data_dir):
         assert set(out[name]["per_intent"]) == {"clarify", "repeat", "hint", "dont_know", "skip",
                                                 "answer"}
     assert out["key_explanations"]["n"] == 1105 and out["indomain_answers"]["n"] == 432
+
+
+def test_quotes_eval_checks_each_quote_against_the_readers_labels(tmp_path, fresh_data_dir):
+    rows = [json.loads(line) for line in
+            (Path(__file__).parents[2] / "evals" / "data" / "quote_labels.jsonl").open()]
+    memory = next(r for r in rows if r["question_id"] == "q29-0c064d" and r["point"] == 0)
+    chunks = next(r for r in rows if r["question_id"] == "q04-212674" and r["point"] == 4)
+    # The readers' own label for the first; for the second, a label that names another
+    # sentence of that answer than the one the grader quotes.
+    chunks = {**chunks, "best": "Fixed-size chunking never cuts through sentences as long as "
+              "you add overlap, so it's perfectly safe for tables too.", "also": []}
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(r) + "\n" for r in (memory, chunks)))
+    out, _ = run_eval("evals.quotes", "--labels", str(labels), "--compare", "--json",
+                      data_dir=fresh_data_dir)
+    assert out["answers"] == 2 and out["labelled_flags"] == 2
+    assert out["quote_contradicts"] == 0.5 and out["quote_is_first_choice"] == 0.5
+    assert out["no_sentence_contradicts"] == 0.0
+    # Both answers have other flagged points, which these two labels do not cover.
+    assert out["flags"] > 2 and out["flags_without_label"] == out["flags"] - 2
+    assert out["rules"] and all(0 <= r["quote_contradicts"] <= 1 for r in out["rules"].values())
