@@ -30,7 +30,7 @@ from interviewer.knowledge import KnowledgeBase
 from interviewer.jobdesc import JobDescriptionError
 from interviewer.material import MaterialError, job_text_of
 from interviewer.own_questions import OwnQuestions
-from interviewer.present import (cited_numbers, contradiction_lines, criteria_rows,
+from interviewer.present import (card_lists, cited_numbers, contradiction_lines, criteria_rows,
                                  grader_caption, material_limits, material_rows,
                                  requirement_table, score_text, source_groups, study_line,
                                  summary_rows, table_text, time_columns, upload_messages)
@@ -466,25 +466,6 @@ def render_sources(grade: Grade, key: str) -> None:
                 st.markdown(safe_markdown(chunk["text"]))
 
 
-# Points of each list shown on the card itself; the rest are under Details. With
-# both lists full width and at most three each, a partial answer's card (score,
-# verdict, points, follow-up) fits 1280x800 (tests/e2e/test_browser.py); in two
-# half-width columns a key's long points ran to four lines each and pushed the
-# follow-up off the screen.
-SHOWN_PER_LIST = 3
-
-
-def card_lists(grade: Grade) -> tuple[list[str], list[str], list[str], list[str]]:
-    """(covered shown, missing shown, covered under Details, missing under Details):
-    missing core points first in view; supporting details missed go under Details."""
-    supporting = {r.point for r in grade.key_points if r.role == "supporting"}
-    covered = grade.covered + [f"{p} _(in part)_" for p in grade.partly]
-    core_missing = [p for p in grade.missing if p not in supporting]
-    details_missing = [f"{p} _(supporting detail)_" for p in grade.missing if p in supporting]
-    return (covered[:SHOWN_PER_LIST], core_missing[:SHOWN_PER_LIST],
-            covered[SHOWN_PER_LIST:], core_missing[SHOWN_PER_LIST:] + details_missing)
-
-
 def render_feedback(grade: Grade, key: str) -> None:
     """The feedback card: score, verdict and what was missed in view; details folded away.
 
@@ -509,13 +490,16 @@ def render_feedback(grade: Grade, key: str) -> None:
             st.error(safe_markdown(line), icon=":material/report:")
     covered, missing, more_covered, more_missing = card_lists(grade)
     lines = []
+
+    def more(rest: list[str]) -> str:
+        # On the heading's line: a line of its own under a list cost the card a line.
+        return f" :gray[({len(rest)} more under Details)]" if rest else ""
+
     if covered:
-        lines += ["**Covered**"] + [f":green[:material/check_circle:] {safe_markdown(p)}"
-                                    for p in covered]
-        if more_covered:
-            lines.append(f":gray[and {len(more_covered)} more, under Details]")
-    lines.append("**Missing**" if covered else
-                 "**Missing** :gray[(no key point found in the answer)]")
+        lines += [f"**Covered**{more(more_covered)}"] + [
+            f":green[:material/check_circle:] {safe_markdown(p)}" for p in covered]
+    lines.append(f"**Missing**{more(more_missing)}" if covered else
+                 f"**Missing** :gray[(no key point found in the answer)]{more(more_missing)}")
     lines += [f":red[:material/cancel:] {safe_markdown(p)}" for p in missing]
     if not missing:
         # A point the answer contradicts is not "missing", but "no core point
@@ -523,8 +507,6 @@ def render_feedback(grade: Grade, key: str) -> None:
         lines.append(":gray[No core point missing.]" if not grade.contradicted else
                      f":gray[None left out, but the answer contradicts {len(grade.contradicted)} "
                      "(quoted above).]")
-    if more_missing:
-        lines.append(f":gray[and {len(more_missing)} more, under Details]")
     # One Markdown block: Streamlit puts a gap between elements, and a card of
     # six one-line elements grew past one screen.
     st.markdown("  \n".join(lines))

@@ -65,6 +65,49 @@ def contradiction_lines(grade: Grade) -> list[str]:
     return out
 
 
+# Points of each list shown on the feedback card itself; the rest are under Details.
+# The card (score, verdict, points, follow-up) must fit a 1280x800 window for an
+# answer that makes half its key's points (tests/e2e/test_browser.py). Three points a
+# list fit for most keys, but a key of long points (choosing an embedding model: three
+# covered and three missing took 13 lines) pushed the follow-up under the answer box.
+# So the two lists share a budget of lines, missing points first (what to study):
+# about 88 characters fill a line of the card at 1280 px, and 12 lines is six points
+# of two lines each, what a typical key's card takes and fits.
+SHOWN_PER_LIST = 3
+CARD_LINE_CHARS = 88
+CARD_POINT_LINES = 12
+
+
+def card_lines(text: str) -> int:
+    """Lines a point takes on the card at 1280 px wide (estimated from its length)."""
+    return max(1, -(-(len(text) + 2) // CARD_LINE_CHARS))
+
+
+def card_lists(grade: Grade) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(covered shown, missing shown, covered under Details, missing under Details):
+    missing core points first in view; supporting details missed go under Details."""
+    supporting = {r.point for r in grade.key_points if r.role == "supporting"}
+    covered = grade.covered + [f"{p} _(in part)_" for p in grade.partly]
+    core_missing = [p for p in grade.missing if p not in supporting]
+    details_missing = [f"{p} _(supporting detail)_" for p in grade.missing if p in supporting]
+    shown: dict[str, list[str]] = {"missing": [], "covered": []}
+    full, used = set(), 0
+    for i in range(SHOWN_PER_LIST):
+        for name, points in (("missing", core_missing), ("covered", covered)):
+            if i >= len(points) or name in full:
+                continue
+            need = card_lines(points[i])
+            # Each list shows its first point whatever its length; after that a point
+            # that would overrun the budget closes its list, so order is kept.
+            if i and used + need > CARD_POINT_LINES:
+                full.add(name)
+                continue
+            shown[name].append(points[i])
+            used += need
+    n_c, n_m = len(shown["covered"]), len(shown["missing"])
+    return shown["covered"], shown["missing"], covered[n_c:], core_missing[n_m:] + details_missing
+
+
 def criteria_rows(grade: Grade) -> list[dict]:
     """Rows for the per-criterion table."""
     return [{"criterion": c.name, "score": f"{c.score:.1f}", "weight": f"{c.weight:.0%}", "level": c.level}
